@@ -32,6 +32,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "MCPWire", dependencies: ["JSONCore"], swiftSettings: strictSettings),
+        .target(name: "JSONSchema", dependencies: ["JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .executableTarget(

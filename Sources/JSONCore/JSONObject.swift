@@ -57,3 +57,20 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
 extension JSONObject: CustomStringConvertible {
     public var description: String { JSONValue.object(self).serializedString() }
 }
+
+extension JSONObject {
+    /// Member `key` if it is a string.
+    @inlinable public func string(_ key: String) -> String? { self[key]?.stringValue }
+    /// Member `key` if it is a boolean.
+    @inlinable public func bool(_ key: String) -> Bool? { self[key]?.boolValue }
+    /// Member `key` if it is a whole number.
+    @inlinable public func int(_ key: String) -> Int? { self[key]?.intValue }
+    /// Member `key` if it is a number.
+    @inlinable public func double(_ key: String) -> Double? { self[key]?.doubleValue }
+    /// Member `key` if it is an object.
+    @inlinable public func object(_ key: String) -> JSONObject? { self[key]?.objectValue }
+    /// Member `key` if it is an array.
+    @inlinable public func array(_ key: String) -> [JSONValue]? { self[key]?.arrayValue }
+    /// Member `key` as strings, if it is an array; elements that are not strings are skipped.
+    @inlinable public func strings(_ key: String) -> [String]? { array(key)?.compactMap(\.stringValue) }
+}

@@ -49,13 +49,6 @@ extension MCPObject {
 // MARK: - Reading and writing members
 
 extension JSONObject {
-    @inlinable public func string(_ key: String) -> String? { self[key]?.stringValue }
-    @inlinable public func bool(_ key: String) -> Bool? { self[key]?.boolValue }
-    @inlinable public func int(_ key: String) -> Int? { self[key]?.intValue }
-    @inlinable public func double(_ key: String) -> Double? { self[key]?.doubleValue }
-    @inlinable public func object(_ key: String) -> JSONObject? { self[key]?.objectValue }
-    @inlinable public func array(_ key: String) -> [JSONValue]? { self[key]?.arrayValue }
-
     /// The member `key` wrapped as `T`, without validation (the container was validated).
     @inlinable public func wrapped<T: MCPObject>(_ key: String, as type: T.Type = T.self) -> T? {
         object(key).map(T.init(uncheckedJSON:))
@@ -65,11 +58,6 @@ extension JSONObject {
     @inlinable public func wrappedArray<T: MCPObject>(_ key: String, as type: T.Type = T.self) -> [T] {
         guard let elements = array(key) else { return [] }
         return elements.compactMap { $0.objectValue.map(T.init(uncheckedJSON:)) }
-    }
-
-    /// The array member `key` as strings, skipping anything that is not one.
-    @inlinable public func strings(_ key: String) -> [String]? {
-        array(key)?.compactMap(\.stringValue)
     }
 
     @inlinable public mutating func set(_ key: String, _ value: JSONValue?) { self[key] = value }
