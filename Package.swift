@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -34,6 +35,48 @@ let package = Package(
         .target(name: "MCPWire", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .target(name: "JSONSchema", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
+        .target(name: "CSystemShims"),
+        .target(
+            name: "MCPTransport",
+            dependencies: [
+                "MCPWire", "JSONCore", "CSystemShims",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MCPClient",
+            dependencies: [
+                "MCPTransport", "MCPWire", "JSONCore", "JSONSchema",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MCPServer",
+            dependencies: ["MCPTransport", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DemoServer",
+            dependencies: ["MCPServer", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MCPTesting",
+            dependencies: ["MCPClient", "MCPServer", "MCPTransport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MCPClientTests",
+            dependencies: ["MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport", "JSONSchema"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .executableTarget(

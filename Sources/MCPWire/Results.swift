@@ -32,8 +32,8 @@ extension MCPResult {
         set { json["resultType"] = .string(newValue.rawValue) }
     }
 
-    /// The server's identity, when the server includes it in the result's `_meta` (2026-07-28).
-    public var serverInfo: Implementation? {
+    /// The server's identity from the result's `_meta` (2026-07-28), where modern servers put it.
+    public var metaServerInfo: Implementation? {
         meta?.object(MetaKey.serverInfo).map(Implementation.init(uncheckedJSON:))
     }
 }

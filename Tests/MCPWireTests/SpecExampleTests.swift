@@ -199,7 +199,7 @@ struct SpecExampleTests {
         }
         let discover = try DiscoverResult(json: load("DiscoverResult/server-capabilities-discovery.json"))
         #expect(discover.supportedVersions == [.v2026_07_28])
-        #expect(discover.serverInfo?.name == "ExampleServer")
+        #expect(discover.metaServerInfo?.name == "ExampleServer")
         #expect(discover.ttlMs == 3_600_000)
         #expect(discover.cacheScope == .public)
         #expect(discover.capabilities.supportsTools)

@@ -1,0 +1,64 @@
+import JSONCore
+import JSONSchema
+public import Logging
+import MCPTransport
+public import MCPWire
+import Synchronization
+
+/// How a client session behaves.
+public struct ClientConfiguration: Sendable {
+    /// This client's name and version, sent to servers.
+    public var clientInfo: Implementation
+    /// Answers to server requests; they also decide the declared capabilities.
+    public var handlers: ClientHandlers
+    /// Capabilities declared beyond those the handlers imply (extensions, experimental).
+    public var extraCapabilities: ClientCapabilities?
+    /// Use exactly this protocol version instead of negotiating.
+    public var pinnedVersion: ProtocolVersion?
+    /// The deadline of a request when the call gives none.
+    public var defaultTimeout: Duration
+    /// How long the `server/discover` probe may take before a stdio server is taken as legacy.
+    public var probeTimeout: Duration
+    /// How many `input_required` rounds one request may take before giving up.
+    public var maximumInputRounds: Int
+    /// Whether `structuredContent` is checked against the tool's `outputSchema`.
+    public var validateStructuredContent: Bool
+    /// Where the session logs. Nothing is logged at the default level.
+    public var logger: Logger
+    /// How many undelivered notifications each subscriber may hold before the oldest are dropped.
+    public var notificationBufferSize: Int
+
+    public init(
+        clientInfo: Implementation = Implementation(name: "switchboard", version: switchboardVersion),
+        handlers: ClientHandlers = ClientHandlers(),
+        extraCapabilities: ClientCapabilities? = nil,
+        pinnedVersion: ProtocolVersion? = nil,
+        defaultTimeout: Duration = .seconds(60),
+        probeTimeout: Duration = .seconds(10),
+        maximumInputRounds: Int = 8,
+        validateStructuredContent: Bool = true,
+        logger: Logger = Logger(label: "switchboard.client", factory: { _ in SwiftLogNoOpLogHandler() }),
+        notificationBufferSize: Int = 1024
+    ) {
+        self.clientInfo = clientInfo
+        self.handlers = handlers
+        self.extraCapabilities = extraCapabilities
+        self.pinnedVersion = pinnedVersion
+        self.defaultTimeout = defaultTimeout
+        self.probeTimeout = probeTimeout
+        self.maximumInputRounds = maximumInputRounds
+        self.validateStructuredContent = validateStructuredContent
+        self.logger = logger
+        self.notificationBufferSize = notificationBufferSize
+    }
+
+    /// The capabilities sent to servers.
+    public var capabilities: ClientCapabilities {
+        var capabilities = handlers.capabilities
+        if let extra = extraCapabilities { capabilities.json.merge(extra.json) }
+        return capabilities
+    }
+}
+
+/// This library's version, sent as `clientInfo.version` by default.
+public let switchboardVersion = "0.1.0"

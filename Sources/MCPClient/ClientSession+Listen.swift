@@ -1,0 +1,80 @@
+import JSONCore
+import JSONSchema
+import Logging
+import MCPTransport
+public import MCPWire
+import Synchronization
+
+/// The `subscriptions/listen` stream a modern session keeps open.
+struct ListenState {
+    var filter: SubscriptionFilter?
+    var task: Task<Void, Never>?
+}
+
+extension ClientSession {
+    /// The change notifications worth asking a modern server for, by its capabilities.
+    func defaultListenFilter() -> SubscriptionFilter {
+        let capabilities = serverCapabilities
+        return SubscriptionFilter(
+            toolsListChanged: capabilities.supportsTools,
+            promptsListChanged: capabilities.supportsPrompts,
+            resourcesListChanged: capabilities.supportsResources
+        )
+    }
+
+    /// Opens (or replaces) the modern `subscriptions/listen` stream with `filter`, and waits
+    /// until the server acknowledges it. Notifications then arrive on ``notifications()``.
+    ///
+    /// The stream stays open until the session closes, the filter is replaced, or the server
+    /// ends it. On legacy servers this does nothing: they send list changes unasked.
+    public func listen(_ filter: SubscriptionFilter) async throws(MCPError) {
+        guard era == .modern else { return }
+        stopListening()
+        guard !filter.isEmpty else { return }
+        let acknowledged = ContinuationSlot<SubscriptionFilter>()
+        let stream = notifications()
+        // The listen request stays open for as long as the subscription lives, which is longer
+        // than this call: it runs in a task owned by the session, cancelled by `stopListening()`
+        // and by `close()`.
+        let task = Task { [weak self] in
+            guard let self else { return }
+            let watcher = Task {
+                for await notification in stream {
+                    if case .subscriptionAcknowledged(let granted) = notification {
+                        acknowledged.resume(returning: granted)
+                        return
+                    }
+                }
+            }
+            defer { watcher.cancel() }
+            do {
+                _ = try await self.request(
+                    Method.subscriptionsListen,
+                    params: SubscriptionsListenParams(notifications: filter).json,
+                    options: RequestOptions(timeout: .seconds(86_400 * 365))
+                )
+                acknowledged.resume(throwing: MCPError(.protocolError, "the server ended the subscription at once"))
+            } catch {
+                acknowledged.resume(throwing: error)
+            }
+        }
+        listenState.withLock { $0 = ListenState(filter: filter, task: task) }
+        do {
+            let granted = try await acknowledged.wait()
+            logger.debug("subscription acknowledged", metadata: ["filter": "\(granted)"])
+        } catch let error as MCPError {
+            throw error
+        } catch {
+            throw MCPError(.protocolError, "subscriptions/listen failed: \(error)")
+        }
+    }
+
+    /// Closes the `subscriptions/listen` stream, if one is open.
+    func stopListening() {
+        let task = listenState.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil }
+            return state.task
+        }
+        task?.cancel()
+    }
+}

@@ -1,0 +1,140 @@
+public import JSONCore
+import JSONSchema
+import Logging
+import MCPTransport
+import MCPWire
+import Synchronization
+
+extension ClientSession {
+    /// Methods whose results may be `input_required` (2026-07-28).
+    static let multiRoundTripMethods: Set<String> = [Method.toolsCall, Method.promptsGet, Method.resourcesRead]
+
+    /// Sends a request and returns its result object, handling what every request shares:
+    /// the modern `_meta`, `input_required` rounds, an expired legacy HTTP session, and a
+    /// server that stopped supporting the negotiated version.
+    ///
+    /// Use this for methods the typed API does not cover.
+    public func request(
+        _ method: String,
+        params: JSONObject? = nil,
+        options: RequestOptions = .default,
+        headers: [(name: String, value: String)] = []
+    ) async throws(MCPError) -> JSONObject {
+        var params = params ?? [:]
+        var rounds = 0
+        var recovered = false
+        while true {
+            guard let negotiation = self.negotiation else {
+                throw MCPError(.protocolError, "the session has not negotiated a protocol version")
+            }
+            let generation = await reinitialization.current
+            var sent = params
+            if negotiation.era == .modern || options.meta != nil {
+                var meta = sent.object("_meta") ?? [:]
+                if negotiation.era == .modern {
+                    meta.merge(negotiation.requestMeta)
+                    if let level = logLevel.withLock({ $0 }) { meta[MetaKey.logLevel] = .string(level.rawValue) }
+                }
+                if let extra = options.meta { meta.merge(extra) }
+                sent["_meta"] = .object(meta)
+            }
+            let (_, outcome) = await exchange(
+                method: method,
+                params: sent.isEmpty ? nil : sent,
+                protocolVersion: negotiation.protocolVersion,
+                timeout: options.timeout ?? configuration.defaultTimeout,
+                options: options,
+                headers: headers
+            )
+            switch outcome {
+            case .result(let result):
+                let type = result.string("resultType") ?? ResultType.complete.rawValue
+                if type == ResultType.complete.rawValue { return result }
+                guard type == ResultType.inputRequired.rawValue, Self.multiRoundTripMethods.contains(method) else {
+                    throw MCPError(.protocolError, "\(method) returned an unknown resultType '\(type)'")
+                }
+                rounds += 1
+                guard rounds <= configuration.maximumInputRounds else {
+                    throw MCPError(.protocolError, "\(method) still asked for input after \(rounds - 1) rounds")
+                }
+                let interim: InputRequiredResult
+                do { interim = try InputRequiredResult(json: result) } catch {
+                    throw MCPError(.protocolError, "\(method) returned a malformed input_required result: \(error)")
+                }
+                let responses = try await fulfilAll(interim.inputRequests, for: method)
+                InputRetry(inputResponses: responses, requestState: interim.requestState).apply(to: &params)
+            case .error(let rpc):
+                if rpc.code == ErrorCode.unsupportedProtocolVersion, negotiation.era == .modern, !recovered,
+                    configuration.pinnedVersion == nil
+                {
+                    // The server changed under us (a restart, a deploy): negotiate again, retry once.
+                    recovered = true
+                    try await negotiate()
+                    continue
+                }
+                throw MCPError(rpc: rpc, while: method)
+            case .failure(let error):
+                if error.transportError?.code == .sessionExpired, negotiation.era == .legacy, !recovered {
+                    recovered = true
+                    try await reestablishLegacySession(seenGeneration: generation)
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Sends a request and wraps its result as `T`.
+    func request<T: MCPObject>(
+        _ method: String,
+        params: JSONObject? = nil,
+        as type: T.Type,
+        options: RequestOptions = .default,
+        headers: [(name: String, value: String)] = []
+    ) async throws(MCPError) -> T {
+        let result = try await request(method, params: params, options: options, headers: headers)
+        do {
+            return try T(json: result)
+        } catch {
+            throw MCPError(.protocolError, "\(method) returned a malformed result: \(error)")
+        }
+    }
+
+    /// Answers every input request of an `input_required` result, concurrently.
+    func fulfilAll(_ requests: [(key: String, request: InputRequest)], for method: String) async throws(MCPError) -> JSONObject? {
+        guard !requests.isEmpty else { return nil }
+        do {
+            return try await withThrowingTaskGroup(of: (String, JSONObject).self) { group in
+                for (key, request) in requests {
+                    group.addTask { (key, try await self.fulfil(request)) }
+                }
+                var responses = JSONObject()
+                for try await (key, response) in group { responses[key] = .object(response) }
+                // Keep the server's order, for readability of what goes back.
+                var ordered = JSONObject()
+                for (key, _) in requests { ordered[key] = responses[key] }
+                return ordered
+            }
+        } catch let refusal as RPCRefusal {
+            throw MCPError(.protocolError, "\(method) asked for input this client cannot give: \(refusal.error.message)")
+        } catch is CancellationError {
+            throw MCPError(.cancelled, "\(method) was cancelled while gathering input")
+        } catch {
+            throw MCPError(.protocolError, "\(method): a handler for requested input failed: \(error)")
+        }
+    }
+
+    /// After a legacy HTTP session expired (404), runs the handshake again, once for all callers.
+    func reestablishLegacySession(seenGeneration: Int) async throws(MCPError) {
+        guard let version = negotiation?.protocolVersion else { return }
+        do {
+            try await reinitialization.run(seenGeneration: seenGeneration) {
+                try await self.initialize(version: version, acceptCounterOffer: true)
+            }
+        } catch let error as MCPError {
+            throw error
+        } catch {
+            throw MCPError(.transportClosed, "could not re-establish the HTTP session: \(error)")
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import JSONCore
+import JSONSchema
+import Logging
+public import MCPTransport
+public import MCPWire
+import Synchronization
+
+/// A connection to one MCP server, in whichever protocol era the server speaks.
+///
+/// Many requests may be in flight at once. Each is registered in a table guarded by one
+/// short lock, written by the caller's own task, and resumed directly by the connection's
+/// reader when its response arrives: no actor hops and no per-request tasks or timers on
+/// the hot path. Deadlines, progress, cancellation, pagination, server-to-client requests
+/// (pushed or `input_required`) and notifications are handled here; the typed API is in
+/// `ClientSession+API.swift`.
+///
+/// ```swift
+/// try await ClientSession.withSession(transport: StdioTransport(.init(command: "my-server"))) { session in
+///     let result = try await session.callTool("add", arguments: ["a": 2, "b": 3])
+///     print(result.text)
+/// }
+/// ```
+public final class ClientSession: Sendable {
+    /// The outcome of version negotiation.
+    public struct Negotiation: Sendable {
+        public var protocolVersion: ProtocolVersion
+        public var era: ProtocolEra { protocolVersion.era }
+        public var serverInfo: Implementation?
+        public var capabilities: ServerCapabilities
+        public var instructions: String?
+        /// The versions a modern server listed in `server/discover`.
+        public var supportedVersions: [ProtocolVersion]
+        /// The `_meta` every modern request carries, built once.
+        var requestMeta: JSONObject
+    }
+
+    public let transport: any Transport
+    public let configuration: ClientConfiguration
+    let logger: Logger
+    let pending = Mutex(PendingRequests())
+    let nextID = Atomic<Int>(0)
+    let timer = DeadlineTimer()
+    let negotiationState = Mutex<Negotiation?>(nil)
+    let lifecycle = Mutex<Lifecycle>(Lifecycle())
+    let toolCatalog = ToolCatalog()
+    let subscriberCounter = Atomic<Int>(0)
+    let notificationSubscribers = Mutex<[Int: AsyncStream<ServerNotification>.Continuation]>([:])
+    let eventSubscribers = Mutex<[Int: AsyncStream<SessionEvent>.Continuation]>([:])
+    let serverRequestTasks = Mutex<[RequestID: Task<Void, Never>]>([:])
+    let logLevel = Mutex<LoggingLevel?>(nil)
+    let listenState = Mutex<ListenState>(ListenState())
+    let reinitialization = Reinitialization()
+    let malformedCount = Atomic<Int>(0)
+
+    struct Lifecycle {
+        var timerTask: Task<Void, Never>?
+        var closed = false
+    }
+
+    /// Creates a session over `transport`. Call ``start()`` (or use ``connect(transport:configuration:)``).
+    public init(transport: any Transport, configuration: ClientConfiguration = ClientConfiguration()) {
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = configuration.logger
+    }
+
+    /// Connects, negotiates a protocol version, and returns the ready session.
+    public static func connect(
+        transport: any Transport,
+        configuration: ClientConfiguration = ClientConfiguration()
+    ) async throws(MCPError) -> ClientSession {
+        let session = ClientSession(transport: transport, configuration: configuration)
+        do {
+            try await session.start()
+        } catch {
+            await session.close()
+            throw error
+        }
+        return session
+    }
+
+    /// Runs `body` with a connected session and closes it afterwards, however `body` ends.
+    public static func withSession<Result: Sendable>(
+        transport: any Transport,
+        configuration: ClientConfiguration = ClientConfiguration(),
+        _ body: (ClientSession) async throws -> Result
+    ) async throws -> Result {
+        let session = try await connect(transport: transport, configuration: configuration)
+        do {
+            let result = try await body(session)
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    /// Starts the transport and the deadline timer, then negotiates the protocol version.
+    public func start() async throws(MCPError) {
+        do {
+            try await transport.start(self)
+        } catch {
+            throw MCPError(transport: error, while: "connecting")
+        }
+        let timer = self.timer
+        let session = WeakReference(self)
+        // The timer lives as long as the session; `close()` stops and awaits it.
+        let task = Task {
+            await timer.run { now in session.value?.expireOverdue(now: now) }
+        }
+        lifecycle.withLock { $0.timerTask = task }
+        try await negotiate()
+    }
+
+    /// Closes the connection. Requests in flight fail with ``MCPError/Code/transportClosed``.
+    public func close() async {
+        let task: Task<Void, Never>? = lifecycle.withLock { state in
+            if state.closed { return nil }
+            state.closed = true
+            return state.timerTask
+        }
+        guard let task else { return }
+        stopListening()
+        await transport.close()
+        failAll(MCPError(.transportClosed, "the session was closed"))
+        timer.stop()
+        await task.value
+        for task in serverRequestTasks.withLock({ $0.values }) { task.cancel() }
+        finishStreams(closedBy: nil)
+    }
+
+    /// The negotiated protocol version, era, server identity and capabilities.
+    public var negotiation: Negotiation? { negotiationState.withLock { $0 } }
+    public var protocolVersion: ProtocolVersion? { negotiation?.protocolVersion }
+    public var era: ProtocolEra? { negotiation?.era }
+    public var serverInfo: Implementation? { negotiation?.serverInfo }
+    public var serverCapabilities: ServerCapabilities { negotiation?.capabilities ?? ServerCapabilities() }
+    /// How many unreadable frames the server has sent on this session.
+    public var malformedMessages: Int { malformedCount.load(ordering: .relaxed) }
+    /// How many requests are in flight.
+    public var requestsInFlight: Int { pending.withLock { $0.count } }
+
+    // MARK: - Sending requests
+
+    /// Sends one request and waits for its outcome. Nothing here throws: failures are outcomes.
+    func exchange(
+        method: String,
+        params: JSONObject?,
+        protocolVersion: ProtocolVersion?,
+        timeout: Duration,
+        options: RequestOptions,
+        headers: [(name: String, value: String)] = []
+    ) async -> (RequestID, RequestOutcome) {
+        let id = RequestID.int(nextID.add(1, ordering: .relaxed).newValue)
+        if Task.isCancelled { return (id, .failure(MCPError(.cancelled, "\(method) was cancelled"))) }
+        var params = params
+        if options.onProgress != nil {
+            var p = params ?? [:]
+            var meta = p.object("_meta") ?? [:]
+            meta[MetaKey.progressToken] = id.jsonValue
+            p["_meta"] = .object(meta)
+            params = p
+        }
+        let now = ContinuousClock.now
+        let deadline = now + timeout
+        let hardDeadline: ContinuousClock.Instant =
+            options.resetTimeoutOnProgress ? now + (options.maximumTotalTimeout ?? .seconds(86_400 * 365)) : deadline
+        let entry = PendingRequests.Entry(
+            deadline: deadline,
+            timeout: timeout,
+            hardDeadline: hardDeadline,
+            onProgress: options.onProgress,
+            resetOnProgress: options.resetTimeoutOnProgress,
+            method: method
+        )
+        if let error = pending.withLock({ $0.register(id, entry: entry) }) { return (id, .failure(error)) }
+        timer.arm(for: deadline)
+
+        let request = JSONRPCRequest(id: id, method: method, params: params)
+        do {
+            try await transport.send(OutboundMessage(.request(request), protocolVersion: protocolVersion, headers: headers))
+        } catch {
+            pending.withLock { $0.remove(id) }
+            return (id, .failure(MCPError(transport: error, while: method)))
+        }
+
+        let outcome = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<RequestOutcome, Never>) in
+                if let ready = pending.withLock({ $0.attach(id, continuation) }) {
+                    continuation.resume(returning: ready)
+                }
+            }
+        } onCancel: {
+            let (_, resume) = pending.withLock { $0.complete(id, .failure(MCPError(.cancelled, "\(method) was cancelled"))) }
+            resume?.continuation.resume(returning: resume!.outcome)
+        }
+        if case .failure(let error) = outcome, error.code == .cancelled || error.code == .timeout {
+            await cancelOnWire(id, reason: error.code == .timeout ? "timed out" : "cancelled by the client")
+        }
+        return (id, outcome)
+    }
+
+    /// Tells the server to stop working on `id`: `notifications/cancelled` on stdio and on
+    /// legacy HTTP, closing the response stream on modern HTTP.
+    func cancelOnWire(_ id: RequestID, reason: String) async {
+        transport.abandon(id)
+        let era = negotiation?.era ?? .legacy
+        if transport.kind == .streamableHTTP && era == .modern { return }
+        let notification = JSONRPCNotification(
+            method: NotificationMethod.cancelled,
+            params: CancelledParams(requestId: id, reason: reason).json
+        )
+        try? await transport.send(OutboundMessage(.notification(notification), protocolVersion: negotiation?.protocolVersion))
+    }
+
+    /// Sends a notification.
+    func notify(_ method: String, params: JSONObject? = nil) async throws(MCPError) {
+        let notification = JSONRPCNotification(method: method, params: params)
+        do {
+            try await transport.send(OutboundMessage(.notification(notification), protocolVersion: negotiation?.protocolVersion))
+        } catch {
+            throw MCPError(transport: error, while: method)
+        }
+    }
+
+    /// Removes requests whose deadline passed; returns the next deadline.
+    func expireOverdue(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let (expired, next) = pending.withLock { table in (table.expire(now: now), table.earliestDeadline) }
+        for (_, _, resume) in expired {
+            resume?.continuation.resume(returning: resume!.outcome)
+        }
+        return next
+    }
+
+    func failAll(_ error: MCPError) {
+        let resumes = pending.withLock { $0.close(error) }
+        for resume in resumes { resume.continuation.resume(returning: resume.outcome) }
+    }
+}
+
+/// Serializes re-initialization after a legacy HTTP session expires, so that many requests
+/// failing at once cause one new handshake, not many.
+actor Reinitialization {
+    private var generation = 0
+    private var running: Task<Void, any Error>?
+
+    func run(seenGeneration: Int, _ handshake: @escaping @Sendable () async throws -> Void) async throws {
+        if seenGeneration < generation { return }  // someone else already did it
+        if let running {
+            try await running.value
+            return
+        }
+        let task = Task { try await handshake() }
+        running = task
+        defer {
+            running = nil
+            generation += 1
+        }
+        try await task.value
+    }
+
+    var current: Int { generation }
+}
+
+/// A weak reference that can cross concurrency domains.
+struct WeakReference<Object: AnyObject & Sendable>: Sendable {
+    weak var value: Object?
+    init(_ value: Object) { self.value = value }
+}

@@ -1,0 +1,119 @@
+import JSONCore
+import JSONSchema
+import Logging
+import MCPTransport
+import MCPWire
+import Synchronization
+
+/// How a request ended, as seen by the table.
+enum RequestOutcome: Sendable {
+    case result(JSONObject)
+    case error(JSONRPCError)
+    case failure(MCPError)
+}
+
+
+/// The requests in flight on one connection: a pure state machine, no I/O.
+///
+/// A request is registered before it is sent, so a response that arrives before the caller
+/// starts waiting is kept rather than lost. Each entry ends exactly once: by its response,
+/// a failure, its deadline, cancellation, or the connection closing. A response for an id
+/// no longer in the table (late, after a timeout or cancel) is reported as unknown and dropped.
+struct PendingRequests {
+    struct Entry {
+        var continuation: UnsafeContinuation<RequestOutcome, Never>?
+        var earlyOutcome: RequestOutcome?
+        var deadline: ContinuousClock.Instant
+        var timeout: Duration
+        var hardDeadline: ContinuousClock.Instant
+        var onProgress: (@Sendable (ProgressParams) -> Void)?
+        var resetOnProgress: Bool
+        var method: String
+    }
+
+    private(set) var entries: [RequestID: Entry] = [:]
+    private(set) var closedError: MCPError?
+
+    var count: Int { entries.count }
+
+    /// What to do after an event: resume a waiter, and whether the timer must be re-armed.
+    struct Resume {
+        var continuation: UnsafeContinuation<RequestOutcome, Never>
+        var outcome: RequestOutcome
+    }
+
+    /// Adds a request about to be sent. Fails if the connection has already closed.
+    mutating func register(_ id: RequestID, entry: Entry) -> MCPError? {
+        if let closedError { return closedError }
+        entries[id] = entry
+        return nil
+    }
+
+    /// Attaches the caller's continuation; returns an outcome that already arrived, if any.
+    mutating func attach(_ id: RequestID, _ continuation: UnsafeContinuation<RequestOutcome, Never>) -> RequestOutcome? {
+        guard var entry = entries[id] else {
+            return .failure(closedError ?? MCPError(.cancelled, "the request was cancelled"))
+        }
+        if let early = entry.earlyOutcome {
+            entries[id] = nil
+            return early
+        }
+        entry.continuation = continuation
+        entries[id] = entry
+        return nil
+    }
+
+    /// Ends request `id` with `outcome`. Returns the waiter to resume, or nil (unknown id, or
+    /// no waiter yet: then the outcome is kept for ``attach(_:_:)``).
+    mutating func complete(_ id: RequestID, _ outcome: RequestOutcome) -> (known: Bool, resume: Resume?) {
+        guard var entry = entries[id] else { return (false, nil) }
+        if let continuation = entry.continuation {
+            entries[id] = nil
+            return (true, Resume(continuation: continuation, outcome: outcome))
+        }
+        if entry.earlyOutcome == nil { entry.earlyOutcome = outcome }
+        entries[id] = entry
+        return (true, nil)
+    }
+
+    /// Removes a request without an outcome (the send failed before anyone waited).
+    mutating func remove(_ id: RequestID) {
+        entries[id] = nil
+    }
+
+    /// A progress notification for `token`: the callback to run and, if opted in, a later deadline.
+    mutating func progress(_ token: ProgressToken, now: ContinuousClock.Instant) -> (@Sendable (ProgressParams) -> Void)? {
+        guard var entry = entries[token] else { return nil }
+        if entry.resetOnProgress {
+            entry.deadline = min(now + entry.timeout, entry.hardDeadline)
+            entries[token] = entry
+        }
+        return entry.onProgress
+    }
+
+    /// Every request whose deadline has passed, removed, with the waiters to fail.
+    mutating func expire(now: ContinuousClock.Instant) -> [(RequestID, String, Resume?)] {
+        var expired: [(RequestID, String, Resume?)] = []
+        for (id, entry) in entries where entry.deadline <= now {
+            let error = MCPError(.timeout, "\(entry.method) timed out after \(entry.timeout)")
+            entries[id] = nil
+            expired.append((id, entry.method, entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }))
+        }
+        return expired
+    }
+
+    /// The earliest deadline in the table.
+    var earliestDeadline: ContinuousClock.Instant? {
+        entries.values.lazy.map(\.deadline).min()
+    }
+
+    /// Closes the table: every waiter fails with `error`, and later registrations fail at once.
+    mutating func close(_ error: MCPError) -> [Resume] {
+        if closedError == nil { closedError = error }
+        let resumes = entries.values.compactMap { entry in
+            entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }
+        }
+        entries.removeAll()
+        return resumes
+    }
+}

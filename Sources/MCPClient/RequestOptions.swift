@@ -1,0 +1,41 @@
+public import JSONCore
+import JSONSchema
+import Logging
+import MCPTransport
+public import MCPWire
+import Synchronization
+
+/// Per-call settings.
+public struct RequestOptions: Sendable {
+    /// How long to wait for the answer; the session's default when `nil`.
+    public var timeout: Duration?
+    /// Called with each progress notification for this request. Runs on the connection's
+    /// reader, so it must be quick; hand work off to a task if it is not.
+    public var onProgress: (@Sendable (ProgressParams) -> Void)?
+    /// Whether each progress notification restarts the timeout (for long, visibly busy work).
+    public var resetTimeoutOnProgress: Bool
+    /// The longest the request may run however much progress it reports.
+    public var maximumTotalTimeout: Duration?
+    /// Extra `_meta` members for this request (trace context, vendor keys).
+    public var meta: JSONObject?
+    /// Whether tool arguments are checked against the tool's input schema before sending.
+    public var validateArguments: Bool
+
+    public init(
+        timeout: Duration? = nil,
+        onProgress: (@Sendable (ProgressParams) -> Void)? = nil,
+        resetTimeoutOnProgress: Bool = false,
+        maximumTotalTimeout: Duration? = nil,
+        meta: JSONObject? = nil,
+        validateArguments: Bool = true
+    ) {
+        self.timeout = timeout
+        self.onProgress = onProgress
+        self.resetTimeoutOnProgress = resetTimeoutOnProgress
+        self.maximumTotalTimeout = maximumTotalTimeout
+        self.meta = meta
+        self.validateArguments = validateArguments
+    }
+
+    public static let `default` = RequestOptions()
+}

@@ -1,0 +1,317 @@
+import CSystemShims
+import MCPWire
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The I/O of one spawned server process: newline-delimited JSON over its stdin and stdout,
+/// stderr captured apart, and the shutdown sequence the specification describes.
+///
+/// One OS thread waits in `poll(2)` on stdout, stderr, a wake-up `eventfd`, the process's
+/// pidfd and (only while writes are backed up) stdin. It reads and decodes frames and hands
+/// each message to the receiver directly. Writers write inline, without a thread hop; only
+/// when the pipe is full does the rest queue for the I/O thread. Nothing ever sleeps or polls
+/// on a timer: every wait is on a descriptor or on a shutdown deadline.
+final class ProcessChannel: Sendable {
+    struct Descriptors: Sendable {
+        var stdinWrite: Int32
+        var stdoutRead: Int32
+        var stderrRead: Int32
+        var pid: pid_t
+        /// -1 when the kernel offers no pidfd; stdout closing then stands for exit.
+        var pidfd: Int32
+    }
+
+    /// How long each step of shutdown may take before the next, stronger one.
+    struct ShutdownTimings: Sendable {
+        /// After stdin closes, how long the server has to exit by itself.
+        var afterCloseStdin: Duration
+        /// After SIGTERM, how long before SIGKILL.
+        var afterTerminate: Duration
+    }
+
+    private struct WriteState {
+        var pending: [UInt8] = []
+        var pendingOffset = 0
+        var stdinClosed = false
+        var closeRequested = false
+        var failure: TransportError?
+    }
+
+    private let fds: Descriptors
+    private let wakeFD: Int32
+    private let inbound: any TransportInbound
+    private let stderr: StderrCapture
+    private let timings: ShutdownTimings
+    private let maximumFrameBytes: Int
+    private let writeState = Mutex(WriteState())
+    private let finished: Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)> = Mutex((false, nil))
+
+    init(
+        descriptors: Descriptors,
+        inbound: any TransportInbound,
+        stderr: StderrCapture,
+        timings: ShutdownTimings,
+        maximumFrameBytes: Int
+    ) throws(TransportError) {
+        self.fds = descriptors
+        self.inbound = inbound
+        self.stderr = stderr
+        self.timings = timings
+        self.maximumFrameBytes = maximumFrameBytes
+        let wake = switchboard_eventfd()
+        guard wake >= 0 else { throw TransportError(.spawnFailed, "eventfd failed: \(errnoDescription(errno))") }
+        self.wakeFD = wake
+        for fd in [descriptors.stdinWrite, descriptors.stdoutRead, descriptors.stderrRead] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+    }
+
+    /// Starts the I/O thread.
+    func start(name: String) throws(TransportError) {
+        try startThread(name: name) { [self] in
+            self.run()
+        }
+    }
+
+    /// Waits until the I/O thread has finished: the process exited and its output was drained.
+    func waitUntilFinished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Writes one frame (which must end in a newline). Frames are never interleaved.
+    func write(_ frame: [UInt8]) throws(TransportError) {
+        let result: TransportError? = writeState.withLock { state in
+            if let failure = state.failure { return failure }
+            if state.stdinClosed || state.closeRequested {
+                return TransportError(.closed, "the server's stdin is closed")
+            }
+            if !state.pending.isEmpty {
+                state.pending.append(contentsOf: frame)
+                return nil
+            }
+            var offset = 0
+            while offset < frame.count {
+                let written = frame.withUnsafeBytes { raw in
+                    Glibc.write(fds.stdinWrite, raw.baseAddress! + offset, raw.count - offset)
+                }
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    state.pending.append(contentsOf: frame[offset...])
+                    wake()
+                    return nil
+                } else {
+                    let reason = written < 0 ? errnoDescription(errno) : "no progress"
+                    let failure = TransportError(.writeFailed, "writing to the server's stdin failed: \(reason)")
+                    state.failure = failure
+                    return failure
+                }
+            }
+            return nil
+        }
+        if let result { throw result }
+    }
+
+    /// Begins the shutdown sequence: close stdin, then SIGTERM, then SIGKILL.
+    func requestClose() {
+        writeState.withLock { $0.closeRequested = true }
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    // MARK: - The I/O thread
+
+    private enum ShutdownStep {
+        case running, waitingForExit, terminated, killed
+    }
+
+    private func run() {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var stdoutFramer = LineFramer(maximumFrameBytes: maximumFrameBytes)
+        var stderrFramer = LineFramer(maximumFrameBytes: 64 * 1024)
+        var stdoutOpen = true
+        var stderrOpen = true
+        var exited = false
+        var step = ShutdownStep.running
+        var deadline: ContinuousClock.Instant?
+
+        func readAvailable(_ fd: Int32, isStdout: Bool) -> Bool {
+            // Returns false at end of file.
+            while true {
+                let count = chunk.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress!, raw.count) }
+                if count > 0 {
+                    chunk.withUnsafeBufferPointer { all in
+                        let data = UnsafeBufferPointer(rebasing: all[0..<count])
+                        if isStdout {
+                            stdoutFramer.consume(data) { frame in
+                                switch frame {
+                                case .line(let line): inbound.deliverFrame(line)
+                                case .tooLarge(let size):
+                                    inbound.receiveMalformed(
+                                        TransportError(
+                                            .messageTooLarge,
+                                            "a message of \(size) bytes exceeds the \(maximumFrameBytes)-byte limit and was dropped"
+                                        ))
+                                }
+                            }
+                        } else {
+                            stderrFramer.consume(data) { frame in
+                                if case .line(let line) = frame { stderr.append(String(decoding: line, as: UTF8.self)) }
+                            }
+                        }
+                    }
+                    if count < chunk.count { return true }
+                } else if count == 0 {
+                    return false
+                } else if errno == EINTR {
+                    continue
+                } else {
+                    return errno == EAGAIN || errno == EWOULDBLOCK
+                }
+            }
+        }
+
+        func flushPending() {
+            writeState.withLock { state in
+                while state.pendingOffset < state.pending.count && !state.stdinClosed {
+                    let written = state.pending.withUnsafeBytes { raw in
+                        Glibc.write(fds.stdinWrite, raw.baseAddress! + state.pendingOffset, raw.count - state.pendingOffset)
+                    }
+                    if written > 0 {
+                        state.pendingOffset += written
+                    } else if written < 0 && errno == EINTR {
+                        continue
+                    } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                        return
+                    } else {
+                        state.failure = TransportError(.writeFailed, "writing to the server's stdin failed")
+                        state.pending.removeAll()
+                        state.pendingOffset = 0
+                        return
+                    }
+                }
+                state.pending.removeAll(keepingCapacity: false)
+                state.pendingOffset = 0
+            }
+        }
+
+        func closeStdin() {
+            writeState.withLock { state in
+                if !state.stdinClosed {
+                    state.stdinClosed = true
+                    state.pending.removeAll()
+                    Glibc.close(fds.stdinWrite)
+                }
+            }
+        }
+
+        func beginShutdown() {
+            guard step == .running else { return }
+            flushPending()
+            closeStdin()
+            step = .waitingForExit
+            deadline = .now + timings.afterCloseStdin
+        }
+
+        while true {
+            var pollfds: [pollfd] = []
+            pollfds.reserveCapacity(5)
+            if stdoutOpen { pollfds.append(pollfd(fd: fds.stdoutRead, events: Int16(POLLIN), revents: 0)) }
+            if stderrOpen { pollfds.append(pollfd(fd: fds.stderrRead, events: Int16(POLLIN), revents: 0)) }
+            pollfds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            let wantsWrite = writeState.withLock { !$0.pending.isEmpty && !$0.stdinClosed }
+            if wantsWrite { pollfds.append(pollfd(fd: fds.stdinWrite, events: Int16(POLLOUT), revents: 0)) }
+            if fds.pidfd >= 0 && !exited { pollfds.append(pollfd(fd: fds.pidfd, events: Int16(POLLIN), revents: 0)) }
+
+            var timeout: Int32 = -1
+            if let deadline {
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                timeout = Int32(clamping: max(0, ms + 1))
+            }
+            let ready = poll(&pollfds, nfds_t(pollfds.count), timeout)
+            if ready < 0 && errno != EINTR { break }
+
+            for entry in pollfds where entry.revents != 0 {
+                switch entry.fd {
+                case fds.stdoutRead:
+                    if !readAvailable(fds.stdoutRead, isStdout: true) {
+                        stdoutOpen = false
+                        // The server closed its output: the connection is over. Stop it cleanly.
+                        beginShutdown()
+                    }
+                case fds.stderrRead:
+                    if !readAvailable(fds.stderrRead, isStdout: false) { stderrOpen = false }
+                case wakeFD:
+                    var value: UInt64 = 0
+                    _ = Glibc.read(wakeFD, &value, 8)
+                    if writeState.withLock({ $0.closeRequested }) { beginShutdown() }
+                case fds.stdinWrite:
+                    if entry.revents & Int16(POLLOUT) != 0 { flushPending() } else { closeStdin() }
+                case fds.pidfd:
+                    exited = true
+                default:
+                    break
+                }
+            }
+
+            if exited {
+                // Take what is already in the pipes, but do not wait for an end of file that a
+                // grandchild holding the pipe open might never send.
+                if stdoutOpen { _ = readAvailable(fds.stdoutRead, isStdout: true) }
+                if stderrOpen { _ = readAvailable(fds.stderrRead, isStdout: false) }
+                break
+            }
+            if fds.pidfd < 0 && !stdoutOpen && !stderrOpen { break }
+
+            if let current = deadline, ContinuousClock.now >= current {
+                switch step {
+                case .waitingForExit:
+                    kill(fds.pid, SIGTERM)
+                    step = .terminated
+                    deadline = .now + timings.afterTerminate
+                case .terminated:
+                    kill(fds.pid, SIGKILL)
+                    step = .killed
+                    deadline = .now + .seconds(5)
+                case .killed, .running:
+                    deadline = nil
+                    if fds.pidfd < 0 || step == .killed { exited = true }
+                }
+                if exited { break }
+            }
+        }
+
+        closeStdin()
+        Glibc.close(fds.stdoutRead)
+        Glibc.close(fds.stderrRead)
+        Glibc.close(wakeFD)
+        writeState.withLock { state in
+            if state.failure == nil { state.failure = TransportError(.closed, "the server process has exited") }
+        }
+        let waiter = finished.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.done = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+}
