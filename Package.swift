@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -63,8 +64,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "MCPServerHTTP",
+            dependencies: [
+                "MCPServer", "MCPWire", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "DemoServer",
             dependencies: ["MCPServer", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Switchboard",
+            dependencies: ["MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -82,13 +99,10 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                "Switchboard", "MCPClient", "MCPServer", "MCPServerHTTP", "MCPTransport", "MCPWire", "JSONCore",
+                "DemoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
         ),

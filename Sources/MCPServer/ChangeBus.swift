@@ -1,14 +1,15 @@
-import MCPWire
+public import MCPWire
 import Synchronization
 
 /// A change a server announces to its clients.
-enum ServerChange: Sendable, Hashable {
+public enum ServerChange: Sendable, Hashable {
     case toolsListChanged
     case resourcesListChanged
     case promptsListChanged
     case resourceUpdated(String)
 
-    var notification: JSONRPCNotification {
+    /// The notification that announces the change.
+    public var notification: JSONRPCNotification {
         switch self {
         case .toolsListChanged: return JSONRPCNotification(method: NotificationMethod.toolsListChanged)
         case .resourcesListChanged: return JSONRPCNotification(method: NotificationMethod.resourcesListChanged)
@@ -16,6 +17,12 @@ enum ServerChange: Sendable, Hashable {
         case .resourceUpdated(let uri):
             return JSONRPCNotification(method: NotificationMethod.resourceUpdated, params: ResourceUpdatedParams(uri: uri).json)
         }
+    }
+
+    /// The resource a `resources/updated` change is about.
+    public var resourceURI: String? {
+        if case .resourceUpdated(let uri) = self { return uri }
+        return nil
     }
 }
 

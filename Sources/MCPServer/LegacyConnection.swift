@@ -21,5 +21,5 @@ public final class LegacyConnection: Sendable {
     public var version: ProtocolVersion? { state.withLock { $0.version } }
 
     /// Whether a resource update for `uri` should be sent on this connection.
-    func isSubscribed(to uri: String) -> Bool { state.withLock { $0.subscriptions.contains(uri) } }
+    public func isSubscribed(to uri: String) -> Bool { state.withLock { $0.subscriptions.contains(uri) } }
 }

@@ -108,6 +108,14 @@ public final class Server: Sendable {
         changes.publish(.resourceUpdated(uri))
     }
 
+    /// A stream of the changes this server announces, for connections that forward them.
+    public func changeStream() -> AsyncStream<ServerChange> { changes.subscribe() }
+
+    /// The tool registered under `name`.
+    public func tool(named name: String) -> Tool? {
+        registry.withLock { $0.tools.first { $0.tool.name == name }?.tool }
+    }
+
     /// The capabilities this server declares.
     public var capabilities: ServerCapabilities {
         var capabilities = ServerCapabilities()

@@ -1,0 +1,38 @@
+/// How answers to POSTed requests are sent.
+public enum ResponseMode: String, Sendable, Hashable, CaseIterable {
+    /// A JSON body, unless the request produces notifications or server requests before
+    /// its result; then an SSE stream.
+    case auto
+    /// Always a JSON body; notifications about the request are dropped.
+    case json
+    /// Always an SSE stream.
+    case sse
+}
+
+/// Settings of the Streamable HTTP endpoint.
+public struct HTTPEndpointOptions: Sendable {
+    /// The path of the MCP endpoint.
+    public var path: String
+    public var responseMode: ResponseMode
+    /// Origins allowed to call the endpoint (DNS-rebinding protection). Requests with no
+    /// `Origin` header, or one for localhost, are always allowed.
+    public var allowedOrigins: Set<String>
+    /// The largest request body accepted.
+    public var maximumBodyBytes: Int
+    /// How many events each legacy session keeps for `Last-Event-ID` replay.
+    public var replayBufferSize: Int
+
+    public init(
+        path: String = "/mcp",
+        responseMode: ResponseMode = .auto,
+        allowedOrigins: Set<String> = [],
+        maximumBodyBytes: Int = 64 << 20,
+        replayBufferSize: Int = 256
+    ) {
+        self.path = path
+        self.responseMode = responseMode
+        self.allowedOrigins = allowedOrigins
+        self.maximumBodyBytes = maximumBodyBytes
+        self.replayBufferSize = replayBufferSize
+    }
+}

@@ -1,0 +1,261 @@
+public import Hummingbird
+import HTTPTypes
+import JSONCore
+public import MCPServer
+import MCPWire
+import NIOCore
+import Synchronization
+
+/// Serves a ``Server`` over Streamable HTTP, for modern and legacy clients alike.
+///
+/// - Modern requests (`_meta` with a 2026-07-28 version) are stateless: the standard headers
+///   are checked against the body, and each answer is JSON or an SSE stream of its own.
+/// - `initialize` opens a legacy session (`Mcp-Session-Id`); later POSTs name it, the GET
+///   stream carries what the server sends unasked (with `Last-Event-ID` replay), DELETE ends it.
+///
+/// In ``ResponseMode/auto`` an answer is plain JSON unless the handler sends something first
+/// (progress, a log message, a request to the client), which turns it into SSE.
+public final class MCPHTTPEndpoint: Sendable {
+    public let server: Server
+    public let options: HTTPEndpointOptions
+    let sessions = Mutex<[String: HTTPLegacySession]>([:])
+    let forwarders = Mutex<[String: Task<Void, Never>]>([:])
+
+    public init(server: Server, options: HTTPEndpointOptions = HTTPEndpointOptions()) {
+        self.server = server
+        self.options = options
+    }
+
+    /// Adds the MCP routes (POST, GET, DELETE on ``HTTPEndpointOptions/path``) to `router`.
+    public func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>) {
+        let path = RouterPath(options.path)
+        router.post(path) { request, _ in try await self.post(request) }
+        router.get(path) { request, _ in self.get(request) }
+        router.delete(path) { request, _ in self.delete(request) }
+    }
+
+    /// How many legacy sessions are open.
+    public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    // MARK: - POST
+
+    func post(_ request: Request) async throws -> Response {
+        if let refusal = checkOrigin(request) { return refusal }
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: options.maximumBodyBytes) } catch {
+            return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "request body too large"), status: .contentTooLarge)
+        }
+        let messages: [JSONRPCMessage]
+        do { messages = try JSONRPCMessage.decodeFrame(body.readableBytesView) } catch {
+            return errorResponse(nil, JSONRPCError(code: ErrorCode.parseError, message: "\(error)"), status: .badRequest)
+        }
+        guard messages.count == 1, let message = messages.first else {
+            return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "send one message per POST; batches are not accepted"), status: .badRequest)
+        }
+        let sessionID = request.headers[.mcpSessionID]
+
+        switch message {
+        case .notification(let notification):
+            if let sessionID, let session = session(sessionID) {
+                if notification.method == NotificationMethod.initialized { session.initialized.store(true, ordering: .relaxed) }
+            }
+            return Response(status: .accepted)
+        case .response, .errorResponse:
+            guard let sessionID, let session = session(sessionID) else {
+                return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "a response needs a known Mcp-Session-Id"), status: .badRequest)
+            }
+            _ = session.answer(message)
+            return Response(status: .accepted)
+        case .request(let rpc):
+            if RequestMetadata(meta: rpc.params?.object("_meta")) != nil {
+                if let mismatch = validateModernHeaders(request.headers, rpc) {
+                    return errorResponse(rpc.id, mismatch, status: .badRequest)
+                }
+                return await answer(rpc, session: nil)
+            }
+            if rpc.method == Method.initialize {
+                let session = HTTPLegacySession(id: Self.newSessionID(), replayLimit: options.replayBufferSize)
+                let response = await answer(rpc, session: session)
+                if response.status == .ok {
+                    sessions.withLock { $0[session.id] = session }
+                    startForwarding(to: session)
+                    var headers = response.headers
+                    headers[.mcpSessionID] = session.id
+                    return Response(status: response.status, headers: headers, body: response.body)
+                }
+                return response
+            }
+            if rpc.method == Method.discover {
+                return await answer(rpc, session: nil)
+            }
+            guard let sessionID else {
+                return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.invalidRequest, message: "Bad Request: missing Mcp-Session-Id; send initialize first"), status: .badRequest)
+            }
+            guard let session = session(sessionID) else {
+                return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.invalidRequest, message: "unknown or expired session"), status: .notFound)
+            }
+            return await answer(rpc, session: session)
+        }
+    }
+
+    /// Runs the handler and streams or returns its answer.
+    func answer(_ rpc: JSONRPCRequest, session: HTTPLegacySession?) async -> Response {
+        let events = EventQueue<RequestEvent>()
+        let channel = HTTPRequestChannel(events: events, mode: options.responseMode, session: session)
+        let server = self.server
+        // The handler outlives this function when the answer streams: the response body
+        // writer keeps reading its events, and cancels it if the client goes away.
+        let handler = Task {
+            let outcome = await server.handle(rpc, connection: session?.connection, channel: channel)
+            events.push(.final(outcome))
+            events.finish()
+        }
+        guard let first = await events.next() else {
+            handler.cancel()
+            return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.internalError, message: "no answer"), status: .internalServerError)
+        }
+        if case .final(let outcome) = first, options.responseMode != .sse {
+            return jsonResponse(rpc.id, outcome)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[.xAccelBuffering] = "no"
+        let id = rpc.id
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                do {
+                    var event: RequestEvent? = first
+                    while let current = event {
+                        switch current {
+                        case .message(let message):
+                            try await writer.write(Self.sseEvent(message))
+                        case .final(let outcome):
+                            try await writer.write(Self.sseEvent(Self.reply(id, outcome)))
+                        }
+                        event = await events.next()
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    // The client closed the stream: for a modern client that is cancellation.
+                    handler.cancel()
+                    throw error
+                }
+            }
+        )
+    }
+
+    static func reply(_ id: MCPWire.RequestID, _ outcome: Result<JSONObject, ServerError>) -> JSONRPCMessage {
+        switch outcome {
+        case .success(let result): return .response(JSONRPCResponse(id: id, result: result))
+        case .failure(let error): return .errorResponse(JSONRPCErrorResponse(id: id, error: error.error))
+        }
+    }
+
+    func jsonResponse(_ id: MCPWire.RequestID, _ outcome: Result<JSONObject, ServerError>) -> Response {
+        var status = HTTPResponse.Status.ok
+        if case .failure(let error) = outcome { status = HTTPResponse.Status(code: error.httpStatus) }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Self.reply(id, outcome).encoded())))
+    }
+
+    func errorResponse(_ id: MCPWire.RequestID?, _ error: JSONRPCError, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let message = JSONRPCMessage.errorResponse(JSONRPCErrorResponse(id: id, error: error))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.encoded())))
+    }
+
+    static func sseEvent(_ message: JSONRPCMessage, id: Int? = nil) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        if let id { bytes.append(contentsOf: "id: \(id)\n".utf8) }
+        bytes.append(contentsOf: "event: message\ndata: ".utf8)
+        message.encode(into: &bytes)
+        bytes.append(contentsOf: "\n\n".utf8)
+        return ByteBuffer(bytes: bytes)
+    }
+
+    // MARK: - GET and DELETE (legacy sessions)
+
+    func get(_ request: Request) -> Response {
+        if let refusal = checkOrigin(request) { return refusal }
+        guard let sessionID = request.headers[.mcpSessionID] else {
+            return Response(status: .methodNotAllowed)
+        }
+        guard let session = session(sessionID) else { return Response(status: .notFound) }
+        let lastEventID = request.headers[.lastEventID].flatMap(Int.init)
+        let queue = session.openStandalone(after: lastEventID)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[.xAccelBuffering] = "no"
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                defer { session.closeStandalone(queue) }
+                // A comment first, so the client sees the stream is open.
+                try await writer.write(ByteBuffer(string: ": stream open\n\n"))
+                while let event = await queue.next() {
+                    try await writer.write(Self.sseEvent(event.message, id: event.id))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    func delete(_ request: Request) -> Response {
+        guard let sessionID = request.headers[.mcpSessionID] else { return Response(status: .methodNotAllowed) }
+        guard let session = sessions.withLock({ $0.removeValue(forKey: sessionID) }) else { return Response(status: .notFound) }
+        forwarders.withLock { $0.removeValue(forKey: sessionID) }?.cancel()
+        session.terminate()
+        return Response(status: .noContent)
+    }
+
+    // MARK: - Helpers
+
+    func session(_ id: String) -> HTTPLegacySession? { sessions.withLock { $0[id] } }
+
+    /// Forwards the server's changes to a legacy session's GET stream.
+    func startForwarding(to session: HTTPLegacySession) {
+        let changes = server.changeStream()
+        // Lives as long as the session; cancelled by DELETE.
+        let task = Task {
+            for await change in changes {
+                guard session.initialized.load(ordering: .relaxed) else { continue }
+                if let uri = change.resourceURI, !session.connection.isSubscribed(to: uri) { continue }
+                session.pushToStandalone(.notification(change.notification))
+            }
+        }
+        forwarders.withLock { $0[session.id] = task }
+    }
+
+    static func newSessionID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
+    }
+
+    /// Refuses requests from a browser page on another origin (DNS rebinding protection).
+    func checkOrigin(_ request: Request) -> Response? {
+        guard let origin = request.headers[.origin] else { return nil }
+        if options.allowedOrigins.contains(origin) { return nil }
+        if let url = origin.split(separator: "/").dropFirst().first {
+            let host = url.split(separator: ":").first.map(String.init) ?? ""
+            if ["localhost", "127.0.0.1", "[::1]"].contains(host) { return nil }
+        }
+        return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "origin \(origin) is not allowed"), status: .forbidden)
+    }
+}
+
+extension HTTPField.Name {
+    static let mcpSessionID = Self("Mcp-Session-Id")!
+    static let mcpProtocolVersion = Self("MCP-Protocol-Version")!
+    static let mcpMethod = Self("Mcp-Method")!
+    static let mcpName = Self("Mcp-Name")!
+    static let lastEventID = Self("Last-Event-ID")!
+    static let xAccelBuffering = Self("X-Accel-Buffering")!
+}

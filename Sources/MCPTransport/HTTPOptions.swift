@@ -1,0 +1,63 @@
+/// Settings shared by the HTTP transports.
+public struct HTTPOptions: Sendable {
+    /// Headers sent with every request (`X-Api-Key: ...`, ...).
+    public var headers: [(name: String, value: String)]
+    /// Sent as `Authorization: Bearer <token>`.
+    public var bearerToken: String?
+    /// The largest JSON body or SSE event accepted.
+    public var maximumMessageBytes: Int
+    /// How long a TCP connection may take to establish.
+    public var connectTimeout: Duration
+    /// Whether a legacy session opens the GET stream for server-initiated messages.
+    public var openEventStream: Bool
+    /// The wait before reconnecting a dropped event stream when the server named none (`retry`).
+    public var reconnectDelay: Duration
+
+    public init(
+        headers: [(name: String, value: String)] = [],
+        bearerToken: String? = nil,
+        maximumMessageBytes: Int = 64 << 20,
+        connectTimeout: Duration = .seconds(10),
+        openEventStream: Bool = true,
+        reconnectDelay: Duration = .seconds(1)
+    ) {
+        self.headers = headers
+        self.bearerToken = bearerToken
+        self.maximumMessageBytes = maximumMessageBytes
+        self.connectTimeout = connectTimeout
+        self.openEventStream = openEventStream
+        self.reconnectDelay = reconnectDelay
+    }
+}
+
+/// An `http(s)` URL split into the parts the transports need.
+struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
+    var scheme: String
+    var authority: String
+    var path: String
+
+    init?(_ text: String) {
+        guard let schemeEnd = text.firstIndex(of: ":"), text[schemeEnd...].hasPrefix("://") else { return nil }
+        let scheme = text[..<schemeEnd].lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let rest = text[text.index(schemeEnd, offsetBy: 3)...]
+        let pathStart = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = String(rest[..<pathStart])
+        guard !authority.isEmpty else { return nil }
+        self.scheme = scheme
+        self.authority = authority
+        self.path = pathStart == rest.endIndex ? "/" : String(rest[pathStart...])
+    }
+
+    var description: String { "\(scheme)://\(authority)\(path)" }
+    var origin: String { "\(scheme)://\(authority)" }
+
+    /// Resolves a reference (absolute URL, absolute path, or relative path) against this URL.
+    func resolving(_ reference: String) -> String {
+        if HTTPURL(reference) != nil { return reference }
+        if reference.hasPrefix("/") { return origin + reference }
+        let pathOnly = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        let directory = pathOnly.hasSuffix("/") ? pathOnly : String(pathOnly[..<(pathOnly.lastIndex(of: "/") ?? pathOnly.startIndex)]) + "/"
+        return origin + directory + reference
+    }
+}

@@ -1,0 +1,353 @@
+import AsyncHTTPClient
+import JSONCore
+public import MCPWire
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// The Streamable HTTP transport of revisions 2025-03-26 to 2026-07-28.
+///
+/// Each message is its own POST. A request's answer comes back as one JSON body or as an
+/// SSE stream carrying notifications and then the response; both are read here and each
+/// message is handed to the receiver as it arrives. Closing a request's stream
+/// (``abandon(_:)``) is how a modern client cancels it.
+///
+/// For legacy sessions it also keeps the `Mcp-Session-Id` (echoing it, reporting a 404 as
+/// an expired session, sending DELETE on close) and opens the GET stream for
+/// server-initiated messages, reconnecting with `Last-Event-ID`.
+public final class StreamableHTTPTransport: Transport {
+    public var kind: TransportKind { .streamableHTTP }
+    public let url: String
+    public let options: HTTPOptions
+    let client: HTTPClient
+
+    private struct State {
+        var inbound: (any TransportInbound)?
+        var sessionID: String?
+        var protocolVersion: ProtocolVersion?
+        var requests: [RequestID: Task<Void, Never>] = [:]
+        var eventStream: Task<Void, Never>?
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    /// - Throws: ``TransportError/Code/invalidEndpoint`` unless `url` is an http(s) URL.
+    public init(url: String, options: HTTPOptions = HTTPOptions()) throws(TransportError) {
+        guard HTTPURL(url) != nil else {
+            throw TransportError(.invalidEndpoint, "'\(url)' is not an http:// or https:// URL")
+        }
+        self.url = url
+        self.options = options
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000)
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The legacy session id, once the server has assigned one.
+    public var sessionID: String? { state.withLock { $0.sessionID } }
+
+    public func start(_ inbound: any TransportInbound) async throws(TransportError) {
+        state.withLock { $0.inbound = inbound }
+    }
+
+    func baseHeaders(version: ProtocolVersion?, sessionID: String?) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for (name, value) in options.headers { headers.add(name: name, value: value) }
+        if let token = options.bearerToken { headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)") }
+        if let version, version.usesProtocolVersionHeader { headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version.rawValue) }
+        if let sessionID { headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
+        return headers
+    }
+
+    func postHeaders(for message: OutboundMessage, sessionID: String?) -> HTTPHeaders {
+        var headers = baseHeaders(version: message.protocolVersion, sessionID: sessionID)
+        headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
+        if let version = message.protocolVersion, version.era == .modern, let method = message.message.method {
+            headers.replaceOrAdd(name: "Mcp-Method", value: method)
+            if method == Method.toolsCall || method == Method.promptsGet, let name = message.message.params?.string("name") {
+                headers.replaceOrAdd(name: "Mcp-Name", value: HeaderParameters.encode(name))
+            } else if method == Method.resourcesRead, let uri = message.message.params?.string("uri") {
+                headers.replaceOrAdd(name: "Mcp-Name", value: HeaderParameters.encode(uri))
+            }
+        }
+        for (name, value) in message.headers { headers.replaceOrAdd(name: name, value: value) }
+        return headers
+    }
+
+    public func send(_ message: OutboundMessage) async throws(TransportError) {
+        let (sessionID, closed) = state.withLock { state -> (String?, Bool) in
+            if let version = message.protocolVersion { state.protocolVersion = version }
+            return (state.sessionID, state.closed)
+        }
+        guard !closed else { throw TransportError(.closed, "the HTTP transport is closed") }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers = postHeaders(for: message, sessionID: sessionID)
+        request.body = .bytes(ByteBuffer(bytes: message.message.encoded()))
+
+        guard case .request(let rpc) = message.message else {
+            try await postOneWay(request, isInitialized: message.message.method == NotificationMethod.initialized)
+            return
+        }
+        // The answer may stream for a long time (progress, a listen stream); read it in a task
+        // of its own so the caller can go on. The task is tracked by id so the session can
+        // abandon it (modern cancellation) and close() can end it.
+        let post = request
+        state.withLock { state in
+            state.requests[rpc.id] = Task { [self] in
+                await self.exchange(post, id: rpc.id, method: rpc.method)
+                _ = self.state.withLock { $0.requests.removeValue(forKey: rpc.id) }
+            }
+        }
+    }
+
+    /// POSTs a notification or a response; the server answers 202 with no body.
+    private func postOneWay(_ request: HTTPClientRequest, isInitialized: Bool) async throws(TransportError) {
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let status = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            if status == 404, state.withLock({ $0.sessionID }) != nil {
+                state.withLock { $0.sessionID = nil }
+                throw TransportError(.sessionExpired, "the server no longer knows this session (HTTP 404)", httpStatus: 404)
+            }
+            guard (200..<300).contains(status) else {
+                throw TransportError(.httpStatus, "the server refused a notification with HTTP \(status)", httpStatus: status)
+            }
+            if isInitialized { openEventStreamIfWanted() }
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw Self.describe(error, url: url)
+        }
+    }
+
+    /// Sends one request and reads its answer, delivering every message in it.
+    private func exchange(_ request: HTTPClientRequest, id: RequestID, method: String) async {
+        guard let inbound = state.withLock({ $0.inbound }) else { return }
+        do {
+            let response = try await client.execute(request, timeout: .hours(24 * 365))
+            if let session = response.headers.first(name: "Mcp-Session-Id"), method == Method.initialize {
+                state.withLock { $0.sessionID = session }
+            }
+            let status = Int(response.status.code)
+            let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+            if status == 200 || status == 201 {
+                if contentType.hasPrefix("text/event-stream") {
+                    try await readEventStream(response, id: id, inbound: inbound)
+                } else {
+                    let body = try await response.body.collect(upTo: options.maximumMessageBytes)
+                    try deliverBody(body, id: id, inbound: inbound)
+                }
+                return
+            }
+            let body = try? await response.body.collect(upTo: 1 << 16)
+            let text = body.map { String(buffer: $0) } ?? ""
+            if status == 404, state.withLock({ $0.sessionID }) != nil, method != Method.initialize {
+                state.withLock { $0.sessionID = nil }
+                inbound.requestFailed(id, TransportError(.sessionExpired, "the server no longer knows this session (HTTP 404)", httpStatus: 404))
+                return
+            }
+            // A JSON-RPC error in the body is the server's real answer (modern servers use 400
+            // for version and header errors, 404 for unknown methods).
+            if contentType.hasPrefix("application/json"), let body,
+                let messages = try? JSONRPCMessage.decodeFrame(body.readableBytesView),
+                case .errorResponse(let error)? = messages.first
+            {
+                inbound.receive(.errorResponse(JSONRPCErrorResponse(id: id, error: error.error)))
+                return
+            }
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+            inbound.requestFailed(
+                id,
+                TransportError(
+                    .httpStatus,
+                    "HTTP \(status) from \(url)",
+                    httpStatus: status,
+                    responseBody: String(text.prefix(300)),
+                    retryAfter: retryAfter
+                )
+            )
+        } catch is CancellationError {
+            return  // abandoned by the session
+        } catch let error as TransportError {
+            inbound.requestFailed(id, error)
+        } catch {
+            if Task.isCancelled { return }
+            inbound.requestFailed(id, Self.describe(error, url: url))
+        }
+    }
+
+    private func deliverBody(_ body: ByteBuffer, id: RequestID, inbound: any TransportInbound) throws(TransportError) {
+        guard body.readableBytes > 0 else {
+            throw TransportError(.streamEnded, "the server answered with an empty body")
+        }
+        let messages: [JSONRPCMessage]
+        do {
+            messages = try JSONRPCMessage.decodeFrame(body.readableBytesView)
+        } catch {
+            throw TransportError(.malformedMessage, "unreadable response body: \(error)")
+        }
+        var answered = false
+        for message in messages {
+            if message.id == id, message.method == nil { answered = true }
+            inbound.receive(message)
+        }
+        if !answered { throw TransportError(.streamEnded, "the response body did not answer the request") }
+    }
+
+    private func readEventStream(_ response: HTTPClientResponse, id: RequestID, inbound: any TransportInbound) async throws {
+        var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
+        var answered = false
+        for try await chunk in response.body {
+            for event in parser.feed(chunk.readableBytesView) where event.type == "message" && !event.data.isEmpty {
+                var data = event.data
+                let messages: [JSONRPCMessage]
+                do {
+                    messages = try data.withUTF8 { try JSONRPCMessage.decodeFrame($0) }
+                } catch {
+                    inbound.receiveMalformed(TransportError(.malformedMessage, "unreadable SSE event: \(error)"))
+                    continue
+                }
+                for message in messages {
+                    if message.id == id, message.method == nil { answered = true }
+                    inbound.receive(message)
+                }
+            }
+            if answered { return }
+        }
+        if answered { return }
+        // Legacy servers that number their events can resume a broken stream on a GET.
+        if let lastEventID = parser.lastEventID, state.withLock({ $0.protocolVersion?.era }) != .modern {
+            if try await resume(after: lastEventID, id: id, inbound: inbound) { return }
+        }
+        throw TransportError(.streamEnded, "the response stream ended before the response arrived")
+    }
+
+    /// Re-opens a broken legacy stream with `Last-Event-ID`; true once the response arrived.
+    private func resume(after lastEventID: String, id: RequestID, inbound: any TransportInbound) async throws -> Bool {
+        var lastEventID = lastEventID
+        for _ in 0..<3 {
+            let (version, session) = state.withLock { ($0.protocolVersion, $0.sessionID) }
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            request.headers = baseHeaders(version: version, sessionID: session)
+            request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
+            request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID)
+            let response = try await client.execute(request, timeout: .hours(24 * 365))
+            guard response.status == .ok else { return false }
+            var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
+            for try await chunk in response.body {
+                for event in parser.feed(chunk.readableBytesView) where !event.data.isEmpty {
+                    var data = event.data
+                    guard let messages = try? data.withUTF8({ try JSONRPCMessage.decodeFrame($0) }) else { continue }
+                    for message in messages {
+                        inbound.receive(message)
+                        if message.id == id, message.method == nil { return true }
+                    }
+                }
+            }
+            guard let next = parser.lastEventID else { return false }
+            lastEventID = next
+        }
+        return false
+    }
+
+    private func openEventStreamIfWanted() {
+        guard options.openEventStream else { return }
+        state.withLock { state in
+            guard state.eventStream == nil, !state.closed, state.sessionID != nil else { return }
+            // The GET stream lives as long as the session; close() cancels it.
+            state.eventStream = Task { [self] in await self.runEventStream() }
+        }
+    }
+
+    /// The legacy GET stream: server-initiated requests and notifications, reconnected
+    /// after drops with `Last-Event-ID`, until the server refuses it (405) or forgets the session.
+    private func runEventStream() async {
+        var lastEventID: String?
+        var delay = options.reconnectDelay
+        while !Task.isCancelled {
+            let (inbound, version, session) = state.withLock { ($0.inbound, $0.protocolVersion, $0.sessionID) }
+            guard let inbound, let session else { return }
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            request.headers = baseHeaders(version: version, sessionID: session)
+            request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
+            if let lastEventID { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
+            do {
+                let response = try await client.execute(request, timeout: .hours(24 * 365))
+                switch response.status.code {
+                case 200:
+                    var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
+                    for try await chunk in response.body {
+                        for event in parser.feed(chunk.readableBytesView) where !event.data.isEmpty {
+                            var data = event.data
+                            do {
+                                for message in try data.withUTF8({ try JSONRPCMessage.decodeFrame($0) }) { inbound.receive(message) }
+                            } catch {
+                                inbound.receiveMalformed(TransportError(.malformedMessage, "unreadable SSE event: \(error)"))
+                            }
+                        }
+                        lastEventID = parser.lastEventID ?? lastEventID
+                    }
+                    if let retry = parser.reconnectionDelay { delay = .milliseconds(retry) }
+                case 405, 404, 400:
+                    return  // no stream offered, or the session is gone
+                default:
+                    break
+                }
+            } catch {
+                if Task.isCancelled { return }
+            }
+            // Waiting before reconnecting, as SSE prescribes; cancelled by close().
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    public func abandon(_ id: RequestID) {
+        let task = state.withLock { $0.requests.removeValue(forKey: id) }
+        task?.cancel()
+    }
+
+    public func close() async {
+        let (tasks, eventStream, session, version, inbound, wasOpen) = state.withLock { state in
+            defer {
+                state.closed = true
+                state.requests.removeAll()
+                state.eventStream = nil
+            }
+            return (Array(state.requests.values), state.eventStream, state.sessionID, state.protocolVersion, state.inbound, !state.closed)
+        }
+        guard wasOpen else { return }
+        for task in tasks { task.cancel() }
+        eventStream?.cancel()
+        if let session {
+            // Tell the server the legacy session is over; a 405 just means it keeps no sessions.
+            var request = HTTPClientRequest(url: url)
+            request.method = .DELETE
+            request.headers = baseHeaders(version: version, sessionID: session)
+            _ = try? await client.execute(request, timeout: .seconds(5))
+        }
+        for task in tasks { await task.value }
+        await eventStream?.value
+        try? await client.shutdown()
+        inbound?.closed(nil)
+    }
+
+    static func describe(_ error: any Error, url: String) -> TransportError {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("connectionRefused") || text.contains("Connection refused")
+            || text.contains("NIOConnectionError") || text.contains("connect(")
+        {
+            return TransportError(.connectionFailed, "cannot connect to \(url): \(text)", underlying: error)
+        }
+        if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") || text.contains("EOF") {
+            return TransportError(.streamEnded, "the connection to \(url) closed before the answer was complete: \(text)", underlying: error)
+        }
+        return TransportError(.connectionFailed, "HTTP request to \(url) failed: \(text)", underlying: error)
+    }
+}

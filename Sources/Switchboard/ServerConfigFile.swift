@@ -1,0 +1,122 @@
+public import JSONCore
+public import MCPClient
+public import MCPTransport
+
+/// One server entry of a configuration file, in the common `mcpServers` shape used by
+/// Claude Desktop, Cursor and `.mcp.json`.
+public struct ServerEntry: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case stdio(ProcessConfiguration)
+        case http(url: String, headers: [String: String], transport: HTTPTransportChoice)
+    }
+
+    public var name: String
+    public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// The endpoint to connect to.
+    public var endpoint: ClientEndpoint {
+        switch kind {
+        case .stdio(let process):
+            return .stdio(process)
+        case .http(let url, let headers, let transport):
+            let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
+            return .http(url: url, options: HTTPOptions(headers: sorted), transport: transport)
+        }
+    }
+}
+
+/// A configuration error, with where it is and what to do.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Reads the `{"mcpServers": {...}}` configuration shape.
+public enum ServerConfigFile {
+    /// Parses `text` (the contents of `file`) into its server entries, in file order.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> [ServerEntry] {
+        let root: JSONValue
+        do { root = try JSONValue(parsing: text) } catch {
+            throw ConfigError(file: file, message: "not valid JSON: \(error)")
+        }
+        guard let servers = root["mcpServers"]?.objectValue ?? root["servers"]?.objectValue else {
+            throw ConfigError(file: file, message: "expected a top-level \"mcpServers\" object")
+        }
+        var entries: [ServerEntry] = []
+        for (name, value) in servers {
+            guard case .object(let server) = value else {
+                throw ConfigError(file: file, message: "server \"\(name)\" must be an object")
+            }
+            entries.append(try entry(name: name, server, file: file))
+        }
+        return entries
+    }
+
+    static func entry(name: String, _ server: JSONObject, file: String) throws(ConfigError) -> ServerEntry {
+        func strings(_ key: String) throws(ConfigError) -> [String] {
+            guard let value = server[key] else { return [] }
+            guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"\(key)\" must be an array of strings")
+            }
+            return items.compactMap(\.stringValue)
+        }
+        func map(_ key: String) throws(ConfigError) -> [String: String] {
+            guard let value = server[key] else { return [:] }
+            guard case .object(let object) = value else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"\(key)\" must be an object of strings")
+            }
+            var result: [String: String] = [:]
+            for (key, item) in object {
+                guard let string = item.stringValue else {
+                    throw ConfigError(file: file, message: "server \"\(name)\": \"\(key)\" must be a string")
+                }
+                result[key] = string
+            }
+            return result
+        }
+        if let command = server["command"] {
+            guard let command = command.stringValue, !command.isEmpty else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"command\" must be a non-empty string")
+            }
+            return ServerEntry(
+                name: name,
+                kind: .stdio(
+                    ProcessConfiguration(
+                        command: command,
+                        arguments: try strings("args"),
+                        environment: try map("env"),
+                        workingDirectory: server.string("cwd")
+                    ))
+            )
+        }
+        if let url = server["url"] {
+            guard let url = url.stringValue else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"url\" must be a string")
+            }
+            let transport: HTTPTransportChoice
+            switch server.string("type") ?? server.string("transport") {
+            case nil, "http", "streamable-http", "streamable_http", "streamableHttp": transport = .automatic
+            case "sse": transport = .sse
+            case let other?:
+                throw ConfigError(
+                    file: file,
+                    message: "server \"\(name)\": unknown type \"\(other)\" (use http, streamable-http or sse)"
+                )
+            }
+            return ServerEntry(name: name, kind: .http(url: url, headers: try map("headers"), transport: transport))
+        }
+        throw ConfigError(file: file, message: "server \"\(name)\" needs either \"command\" or \"url\"")
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import JSONCore
+import MCPClient
+import MCPWire
+
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a tool.",
+        discussion: """
+            Give arguments as one JSON object with --args, or as key=value pairs that are
+            converted to the types the tool's input schema asks for:
+
+              switchboard call add a=2 b=3
+              switchboard call stats --args '{"numbers": [1, 2, 3]}'
+
+            Exit status 1 means the tool ran and reported an error.
+            """
+    )
+
+    @Argument(help: "The tool's name.") var tool: String
+    @Argument(help: "Arguments as key=value pairs.") var pairs: [String] = []
+    @Option(name: .long, help: ArgumentHelp("The arguments as a JSON object.", valueName: "json")) var args: String?
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if args != nil && !pairs.isEmpty { throw ValidationError("give arguments either with --args or as key=value pairs, not both") }
+        for pair in pairs where !pair.contains("=") {
+            throw ValidationError("'\(pair)' is not a key=value pair")
+        }
+        if let args, (try? JSONValue(parsing: args))?.objectValue == nil {
+            throw ValidationError("--args must be a JSON object, like '{\"text\": \"hi\"}'")
+        }
+    }
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession(handlers: TerminalHandlers.make()) { session in
+                let arguments: JSONObject
+                if let args {
+                    arguments = try JSONValue(parsing: args).objectValue ?? [:]
+                } else if pairs.isEmpty {
+                    arguments = [:]
+                } else {
+                    guard let definition = try await session.tool(named: tool) else {
+                        throw MCPError(.invalidArguments, "the server has no tool named '\(tool)'")
+                    }
+                    arguments = try ArgumentCoercion.coerce(pairs, schema: definition.inputSchema)
+                }
+                let result = try await session.callTool(tool, arguments: arguments)
+                if output.json {
+                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+                } else {
+                    print(result)
+                }
+                if result.isError { throw ExitCode(1) }
+            }
+        }
+    }
+
+    func print(_ result: CallToolResult) {
+        for block in result.content {
+            switch block {
+            case .text(let text): Terminal.output(text.text)
+            case .image(let media), .audio(let media):
+                Terminal.output("(\(block.type) \(media.mimeType), \(media.data.count * 3 / 4) bytes; use --json to see it)")
+            case .resourceLink(let link): Terminal.output("→ \(link.uri) (\(link.name))")
+            case .resource(let embedded): Terminal.output(embedded.resource.text ?? "(embedded \(embedded.resource.uri))")
+            default: Terminal.output(block.json.description)
+            }
+        }
+        if let structured = result.structuredContent, result.content.isEmpty {
+            Terminal.output(structured.serializedString(options: .prettyPrinted))
+        }
+    }
+}
+
+/// Turns `key=value` words into a JSON object, by the types the input schema gives.
+enum ArgumentCoercion {
+    static func coerce(_ pairs: [String], schema: JSONObject) throws(MCPError) -> JSONObject {
+        let properties = schema.object("properties") ?? [:]
+        var arguments = JSONObject()
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            let text = parts.count > 1 ? String(parts[1]) : ""
+            let property = properties.object(key)
+            let types: [String] = {
+                switch property?["type"] {
+                case .string(let type)?: return [type]
+                case .array(let types)?: return types.compactMap(\.stringValue)
+                default: return []
+                }
+            }()
+            arguments[key] = try value(text, types: types, key: key)
+        }
+        return arguments
+    }
+
+    static func value(_ text: String, types: [String], key: String) throws(MCPError) -> JSONValue {
+        if types.isEmpty {
+            // No declared type: JSON if it reads as JSON, else the text itself.
+            return (try? JSONValue(parsing: text)) ?? .string(text)
+        }
+        for type in types {
+            switch type {
+            case "string": return .string(text)
+            case "integer": if let number = Int(text) { return .int(number) }
+            case "number": if let number = Double(text) { return Int(text).map(JSONValue.int) ?? .double(number) }
+            case "boolean":
+                if ["true", "yes", "1"].contains(text.lowercased()) { return .bool(true) }
+                if ["false", "no", "0"].contains(text.lowercased()) { return .bool(false) }
+            case "null": if text == "null" { return .null }
+            case "array", "object":
+                if let parsed = try? JSONValue(parsing: text), parsed.typeName == type { return parsed }
+            default: break
+            }
+        }
+        throw MCPError(.invalidArguments, "argument '\(key)': '\(text)' is not a valid \(types.joined(separator: " or "))")
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import DemoServer
+import MCPServer
+import MCPServerHTTP
+import MCPTransport
+import MCPWire
+
+struct DemoServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-server",
+        abstract: "Run the built-in demo server, over stdio or HTTP.",
+        discussion: """
+            Over stdio (the default) it serves until its stdin closes. With --http PORT it
+            serves Streamable HTTP at http://HOST:PORT/mcp (port 0 picks a free port; the
+            address is printed on stderr).
+            """
+    )
+
+    @Option(name: .long, help: "Serve Streamable HTTP on this port instead of stdio.") var http: Int?
+    @Option(name: .long, help: "The address to bind for HTTP.") var host = "127.0.0.1"
+    @Option(name: .long, help: "Items per page in list results.") var pageSize: Int?
+    @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
+    @Option(name: .long, help: "Protocol versions to serve, comma-separated (default: all).") var versions: String?
+
+    func validate() throws {
+        guard ResponseMode(rawValue: responseMode) != nil else { throw ValidationError("--response-mode must be auto, json or sse") }
+        if let pageSize, pageSize < 1 { throw ValidationError("--page-size must be at least 1") }
+        if let http, !(0...65535).contains(http) { throw ValidationError("--http must be a port number") }
+        for version in servedVersions where !version.isKnown {
+            throw ValidationError("unknown protocol version '\(version)'")
+        }
+    }
+
+    var servedVersions: [ProtocolVersion] {
+        guard let versions else { return ProtocolVersion.supported }
+        return versions.split(separator: ",").map { ProtocolVersion(String($0).trimmed) }.sorted(by: >)
+    }
+
+    func run() async throws {
+        let server = DemoServer.make(options: Server.Options(pageSize: pageSize, versions: servedVersions))
+        if let http {
+            let mode = ResponseMode(rawValue: responseMode)!
+            try await runHTTPServer(server, host: host, port: http, options: HTTPEndpointOptions(responseMode: mode)) { port in
+                Terminal.error("demo server listening on http://\(host):\(port)/mcp")
+            }
+        } else {
+            let session = ServerSession(server: server, transport: StdioServerTransport())
+            try await session.run()
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import ArgumentParser
+import JSONCore
+import MCPClient
+import MCPWire
+
+struct ToolsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tools", abstract: "List the server's tools.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession { session in
+                let tools = try await session.allTools()
+                if output.json {
+                    Terminal.output(JSONValue.object(["tools": .array(tools.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                    return
+                }
+                var table = TextTable("name", "hints", "description")
+                for tool in tools {
+                    table.add(tool.name, hints(tool.annotations), tool.description ?? tool.title ?? "")
+                }
+                Terminal.output(tools.isEmpty ? "(no tools)" : table.render())
+            }
+        }
+    }
+
+    func hints(_ annotations: ToolAnnotations?) -> String {
+        guard let annotations else { return "" }
+        var hints: [String] = []
+        if annotations.readOnlyHint == true { hints.append("read-only") }
+        if annotations.idempotentHint == true { hints.append("idempotent") }
+        if annotations.destructiveHint == true { hints.append("destructive") }
+        return hints.joined(separator: ",")
+    }
+}
+
+struct ResourcesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resources", abstract: "List the server's resources.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession { session in
+                let resources = try await session.allResources()
+                if output.json {
+                    Terminal.output(JSONValue.object(["resources": .array(resources.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                    return
+                }
+                var table = TextTable("uri", "name", "type", "description")
+                for resource in resources {
+                    table.add(resource.uri, resource.title ?? resource.name, resource.mimeType ?? "", resource.description ?? "")
+                }
+                Terminal.output(resources.isEmpty ? "(no resources)" : table.render())
+            }
+        }
+    }
+}
+
+struct TemplatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "templates", abstract: "List the server's resource templates.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession { session in
+                let templates = try await session.allResourceTemplates()
+                if output.json {
+                    Terminal.output(
+                        JSONValue.object(["resourceTemplates": .array(templates.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                    return
+                }
+                var table = TextTable("uri template", "name", "type", "description")
+                for template in templates {
+                    table.add(template.uriTemplate, template.title ?? template.name, template.mimeType ?? "", template.description ?? "")
+                }
+                Terminal.output(templates.isEmpty ? "(no resource templates)" : table.render())
+            }
+        }
+    }
+}
+
+struct ReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "read", abstract: "Read a resource.")
+
+    @Argument(help: "The resource URI.") var uri: String
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession { session in
+                let result = try await session.readResource(uri)
+                if output.json {
+                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+                    return
+                }
+                for contents in result.contents {
+                    if let text = contents.text {
+                        Terminal.output(text)
+                    } else if let blob = contents.blob {
+                        Terminal.output("(\(contents.mimeType ?? "binary"), \(blob.count * 3 / 4) bytes of base64 data; use --json to see it)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct PromptsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prompts", abstract: "List the server's prompts.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            try await server.withSession { session in
+                let prompts = try await session.allPrompts()
+                if output.json {
+                    Terminal.output(JSONValue.object(["prompts": .array(prompts.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                    return
+                }
+                var table = TextTable("name", "arguments", "description")
+                for prompt in prompts {
+                    let arguments = prompt.arguments.map { $0.required ? $0.name : "[\($0.name)]" }.joined(separator: " ")
+                    table.add(prompt.name, arguments, prompt.description ?? prompt.title ?? "")
+                }
+                Terminal.output(prompts.isEmpty ? "(no prompts)" : table.render())
+            }
+        }
+    }
+}
+
+struct PromptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prompt", abstract: "Get a prompt, filled in with arguments.")
+
+    @Argument(help: "The prompt's name.") var name: String
+    @Option(name: .long, help: ArgumentHelp("The arguments as a JSON object of strings.", valueName: "json")) var args: String?
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var arguments: [String: String] = [:]
+        if let args {
+            guard case .object(let object)? = try? JSONValue(parsing: args) else {
+                throw ValidationError("--args must be a JSON object, like '{\"text\": \"...\"}'")
+            }
+            for (key, value) in object {
+                arguments[key] = value.stringValue ?? value.serializedString()
+            }
+        }
+        let promptArguments = arguments
+        try await reporting {
+            try await server.withSession { session in
+                let result = try await session.getPrompt(name, arguments: promptArguments)
+                if output.json {
+                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+                    return
+                }
+                if let description = result.description { Terminal.output("# \(description)\n") }
+                for message in result.messages {
+                    Terminal.output("[\(message.role)]")
+                    Terminal.output(message.content.text ?? message.content.json.description)
+                    Terminal.output("")
+                }
+            }
+        }
+    }
+}

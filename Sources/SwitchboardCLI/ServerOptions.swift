@@ -1,0 +1,194 @@
+import ArgumentParser
+import Logging
+import MCPClient
+import MCPTransport
+import MCPWire
+import Switchboard
+
+/// Which server to talk to, and how. Shared by every client command.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Spawn a server and speak stdio to it.", valueName: "command line"))
+    var stdio: String?
+
+    @Option(name: .long, help: ArgumentHelp("A server's HTTP endpoint (Streamable HTTP, falling back to HTTP+SSE).", valueName: "url"))
+    var url: String?
+
+    @Option(name: .long, help: ArgumentHelp("An HTTP header for every request, as 'Name: value'. Repeatable.", valueName: "header"))
+    var header: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("An environment variable for a spawned server, as NAME=value. Repeatable.", valueName: "assignment"))
+    var env: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Use exactly this protocol version instead of negotiating.", valueName: "version"))
+    var protocolVersion: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for each answer.", valueName: "seconds"))
+    var timeout: Double = 60
+
+    @Option(name: .long, help: ArgumentHelp("A configuration file with an \"mcpServers\" object.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("The server in --config to use.", valueName: "name"))
+    var server: String?
+
+    @Flag(name: .long, help: "Show what the server writes to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
+        if config != nil && server == nil { throw ValidationError("--config needs --server NAME") }
+        if server != nil && config == nil { throw ValidationError("--server needs --config FILE") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
+        for assignment in env where !assignment.contains("=") {
+            throw ValidationError("--env expects NAME=value, got '\(assignment)'")
+        }
+        for line in header where !line.contains(":") {
+            throw ValidationError("--header expects 'Name: value', got '\(line)'")
+        }
+        if let version = protocolVersion, !ProtocolVersion(version).isKnown {
+            throw ValidationError(
+                "unknown protocol version '\(version)'; use one of \(ProtocolVersion.supported.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+    }
+
+    var timeoutDuration: Duration { .milliseconds(Int64(timeout * 1000)) }
+
+    var headerPairs: [(name: String, value: String)] {
+        header.map { line in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return (String(parts[0]).trimmed, parts.count > 1 ? String(parts[1]).trimmed : "")
+        }
+    }
+
+    var environment: [String: String] {
+        var result: [String: String] = [:]
+        for assignment in env {
+            let parts = assignment.split(separator: "=", maxSplits: 1)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return result
+    }
+
+    /// The endpoint these options name; the built-in demo server when none is named.
+    func endpoint() throws -> (ClientEndpoint, description: String) {
+        var stderrHandler: (@Sendable (String) -> Void)? = nil
+        if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
+        let stdioOptions = StdioTransport.Options(stderrHandler: stderrHandler)
+        if let stdio {
+            let words: [String]
+            do { words = try CommandLineWords.split(stdio) } catch { throw ValidationError("\(error)") }
+            guard let command = words.first else { throw ValidationError("--stdio needs a command") }
+            let process = ProcessConfiguration(command: command, arguments: Array(words.dropFirst()), environment: environment)
+            return (.stdio(process, stdioOptions), "stdio: \(stdio)")
+        }
+        if let url {
+            return (.http(url: url, options: HTTPOptions(headers: headerPairs)), url)
+        }
+        if let config, let server {
+            let text: String
+            do { text = try Terminal.readFile(config) } catch {
+                throw ValidationError("cannot read \(config): \(error)")
+            }
+            let entries: [ServerEntry]
+            do { entries = try ServerConfigFile.parse(text, file: config) } catch { throw ValidationError("\(error)") }
+            guard var entry = entries.first(where: { $0.name == server }) else {
+                throw ValidationError("no server named \"\(server)\" in \(config); it has: \(entries.map(\.name).joined(separator: ", "))")
+            }
+            switch entry.kind {
+            case .stdio(var process):
+                process.environment.merge(environment) { _, new in new }
+                entry.kind = .stdio(process)
+                return (.stdio(process, stdioOptions), "\(server) (stdio: \(process.commandLine))")
+            case .http(let url, var headers, let transport):
+                for (name, value) in headerPairs { headers[name] = value }
+                entry.kind = .http(url: url, headers: headers, transport: transport)
+                return (entry.endpoint, "\(server) (\(url))")
+            }
+        }
+        let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"])
+        return (.stdio(demo, stdioOptions), "built-in demo server")
+    }
+
+    func clientConfiguration(handlers: ClientHandlers = ClientHandlers()) -> ClientConfiguration {
+        ClientConfiguration(
+            handlers: handlers,
+            pinnedVersion: protocolVersion.map(ProtocolVersion.init(rawValue:)),
+            defaultTimeout: timeoutDuration,
+            probeTimeout: min(timeoutDuration, .seconds(10))
+        )
+    }
+
+    /// Connects, runs `body`, closes. Failures become the documented exit codes.
+    func withSession<Result: Sendable>(
+        handlers: ClientHandlers = ClientHandlers(),
+        _ body: (ClientSession) async throws -> Result
+    ) async throws -> Result {
+        let (endpoint, _) = try endpoint()
+        let session: ClientSession
+        do {
+            session = try await ClientSession.connect(to: endpoint, configuration: clientConfiguration(handlers: handlers))
+        } catch {
+            throw CLIFailure(error)
+        }
+        do {
+            let result = try await body(session)
+            await session.close()
+            return result
+        } catch let error as MCPError {
+            await session.close()
+            throw CLIFailure(error)
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+}
+
+/// Output format, shared by every client command.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print exactly one JSON document on stdout.")
+    var json = false
+}
+
+/// An error reported to the user with the exit code its kind calls for.
+struct CLIFailure: Error, CustomStringConvertible {
+    let error: MCPError
+
+    init(_ error: MCPError) { self.error = error }
+
+    var description: String { error.description }
+
+    var exitCode: Int32 { Self.exitCode(for: error.code) }
+
+    static func exitCode(for code: MCPError.Code) -> Int32 {
+        switch code {
+        case .toolError: return 1
+        case .invalidArguments: return 2
+        case .timeout: return 4
+        default: return 3
+        }
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var text = Substring(self)
+        while text.first?.isWhitespace == true { text = text.dropFirst() }
+        while text.last?.isWhitespace == true { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+extension AsyncParsableCommand {
+    /// Runs a command body, turning ``CLIFailure`` into a message on stderr and its exit code.
+    func reporting(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as CLIFailure {
+            Terminal.error("error: \(failure)")
+            throw ExitCode(failure.exitCode)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// `switchboard`: use MCP servers from the shell.
+@main
+struct SwitchboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Use Model Context Protocol servers from the shell.",
+        discussion: """
+            With no server option, the built-in demo server is started and used, so every
+            command works out of the box. Pick a server with --stdio '<command line>',
+            --url URL, or --config FILE --server NAME.
+
+            Exit codes: 0 ok, 1 the tool reported an error, 2 usage or invalid arguments,
+            3 connection or protocol failure, 4 timeout.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InfoCommand.self, ToolsCommand.self, CallCommand.self, ResourcesCommand.self, TemplatesCommand.self,
+            ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, DemoServerCommand.self,
+        ]
+    )
+}
