@@ -94,6 +94,12 @@ let package = Package(
             dependencies: ["MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport", "JSONSchema"],
             swiftSettings: strictSettings
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["TestSupport", "MCPClient", "MCPTransport", "MCPWire", "JSONCore", "MCPServer", "DemoServer"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .executableTarget(
