@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MCPClientTests",
-            dependencies: ["MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport", "JSONSchema"],
+            dependencies: ["MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport", "JSONSchema", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -100,6 +100,18 @@ let package = Package(
             dependencies: ["TestSupport", "MCPClient", "MCPTransport", "MCPWire", "JSONCore", "MCPServer", "DemoServer"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "FaultTests",
+            dependencies: ["TestSupport", "MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport", "JSONCore", "SwitchboardCLI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "MCPTransportTests", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .executableTarget(

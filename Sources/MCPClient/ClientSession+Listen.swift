@@ -59,12 +59,21 @@ extension ClientSession {
             }
         }
         listenState.withLock { $0 = ListenState(filter: filter, task: task) }
+        // The server must acknowledge first; do not wait for that longer than for any answer.
+        let deadline = configuration.defaultTimeout
+        let timer = Task {
+            try await Task.sleep(for: deadline)
+            acknowledged.resume(throwing: MCPError(.timeout, "subscriptions/listen was not acknowledged within \(deadline)"))
+        }
+        defer { timer.cancel() }
         do {
             let granted = try await acknowledged.wait()
             logger.debug("subscription acknowledged", metadata: ["filter": "\(granted)"])
         } catch let error as MCPError {
+            stopListening()
             throw error
         } catch {
+            stopListening()
             throw MCPError(.protocolError, "subscriptions/listen failed: \(error)")
         }
     }

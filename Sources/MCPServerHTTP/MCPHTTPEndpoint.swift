@@ -102,7 +102,9 @@ public final class MCPHTTPEndpoint: Sendable {
     /// Runs the handler and streams or returns its answer.
     func answer(_ rpc: JSONRPCRequest, session: HTTPLegacySession?) async -> Response {
         let events = EventQueue<RequestEvent>()
-        let channel = HTTPRequestChannel(events: events, mode: options.responseMode, session: session)
+        // A subscription is a stream by nature; it streams even when answers are otherwise JSON.
+        let mode: ResponseMode = rpc.method == Method.subscriptionsListen ? .sse : options.responseMode
+        let channel = HTTPRequestChannel(events: events, mode: mode, session: session)
         let server = self.server
         // The handler outlives this function when the answer streams: the response body
         // writer keeps reading its events, and cancels it if the client goes away.
@@ -115,7 +117,7 @@ public final class MCPHTTPEndpoint: Sendable {
             handler.cancel()
             return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.internalError, message: "no answer"), status: .internalServerError)
         }
-        if case .final(let outcome) = first, options.responseMode != .sse {
+        if case .final(let outcome) = first, mode != .sse {
             return jsonResponse(rpc.id, outcome)
         }
         var headers = HTTPFields()

@@ -28,7 +28,9 @@ public final class LegacySSETransport: Transport {
         }
         self.url = url
         self.options = options
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     func headers() -> HTTPHeaders {

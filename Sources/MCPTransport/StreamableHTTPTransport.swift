@@ -42,6 +42,9 @@ public final class StreamableHTTPTransport: Transport {
         configuration.timeout.connect = .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000)
         configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
         configuration.decompression = .disabled
+        // A refused connection is an answer: report it now instead of retrying until the
+        // connect timeout, so an unreachable server fails fast.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

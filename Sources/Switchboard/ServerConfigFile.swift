@@ -1,4 +1,4 @@
-public import JSONCore
+import JSONCore
 public import MCPClient
 public import MCPTransport
 

@@ -20,4 +20,24 @@ struct SwitchboardCommand: AsyncParsableCommand {
             ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, DemoServerCommand.self,
         ]
     )
+
+    /// Runs the command, mapping usage errors to exit status 2 (ArgumentParser's default is
+    /// 64), as the documented exit codes promise.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { Terminal.error(message) }
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }

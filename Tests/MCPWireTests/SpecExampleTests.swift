@@ -229,6 +229,20 @@ struct SpecExampleTests {
         #expect(UnsupportedVersionData(response.error.data)?.supported == [.v2026_07_28, .v2025_11_25])
     }
 
+    @Test("the kept copy of the examples matches the shared specification, when it is here")
+    func vendoredCopyIsCurrent() throws {
+        let shared = SpecFixtures.shared.appendingPathComponent("2026-07-28/examples")
+        guard FileManager.default.fileExists(atPath: shared.path) else { return }
+        let vendored = SpecFixtures.vendored.appendingPathComponent("2026-07-28/examples")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: shared.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(files.count > 100)
+        for file in files {
+            let a = try Data(contentsOf: shared.appendingPathComponent(file))
+            let b = try Data(contentsOf: vendored.appendingPathComponent(file))
+            #expect(a == b, "\(file) differs from the shared specification; copy it again")
+        }
+    }
+
     @Test("unknown members and _meta survive a round trip")
     func unknownMembersKept() throws {
         let text = #"{"name":"t","inputSchema":{"type":"object","x-vendor":[1,2.5,"z"]},"_meta":{"com.example/k":{"deep":true}},"futureField":null}"#

@@ -1,0 +1,84 @@
+import JSONCore
+import MCPClient
+import MCPTransport
+import MCPWire
+import TestSupport
+import Testing
+
+@Suite("Faults over HTTP")
+struct HTTPFaultTests {
+    static func withFaultServer(_ body: (ClientSession) async throws -> Void) async throws {
+        let peer = try await HTTPPeer(Peers.python) { port in [Peers.pythonScript("fault_server.py"), "--http", String(port)] }
+        defer { peer.stop() }
+        try await ClientSession.withSession(
+            transport: StreamableHTTPTransport(url: peer.url),
+            configuration: ClientConfiguration(defaultTimeout: .seconds(10)),
+            body
+        )
+    }
+
+    @Test("HTTP 500 is a typed server error with the status and body")
+    func http500() async throws {
+        try await Self.withFaultServer { session async throws in
+            await #expect {
+                try await session.callTool("http500")
+            } throws: { error in
+                guard let error = error as? MCPError else { return false }
+                return error.code == .serverError && error.transportError?.httpStatus == 500
+                    && error.message.contains("internal failure")
+            }
+            #expect(try await session.callTool("ok").text == "ok done")
+        }
+    }
+
+    @Test("a stream cut in the middle of an SSE event fails that request only")
+    func cutStream() async throws {
+        try await Self.withFaultServer { session async throws in
+            await #expect {
+                try await session.callTool("cut")
+            } throws: { error in
+                (error as? MCPError)?.code == .transportClosed && (error as? MCPError)?.transportError?.code == .streamEnded
+            }
+            #expect(try await session.callTool("ok").text == "ok done")
+        }
+    }
+
+    @Test("a 10 MiB JSON answer arrives whole")
+    func bigAnswer() async throws {
+        try await Self.withFaultServer { session async throws in
+            let result = try await session.callTool("big")
+            #expect(result.text.utf8.count == 10 * 1024 * 1024)
+        }
+    }
+
+    @Test("a hanging HTTP answer hits the deadline")
+    func hang() async throws {
+        try await Self.withFaultServer { session async throws in
+            await #expect {
+                try await session.callTool("hang", options: RequestOptions(timeout: .milliseconds(300)))
+            } throws: { ($0 as? MCPError)?.code == .timeout }
+            #expect(try await session.callTool("ok").text == "ok done")
+        }
+    }
+
+    @Test("connection refused fails fast as connectionFailed")
+    func connectionRefused() async throws {
+        let port = try Network.freePort()
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect {
+            try await ClientSession.connect(to: .http(url: "http://127.0.0.1:\(port)/mcp"))
+        } throws: { ($0 as? MCPError)?.code == .connectionFailed }
+        #expect(clock.now - start < .seconds(5))
+    }
+
+    @Test("a URL that is not http is refused before connecting")
+    func badURL() async throws {
+        await #expect {
+            try await ClientSession.connect(to: .http(url: "ftp://example.com/mcp"))
+        } throws: { error in
+            guard let error = error as? MCPError else { return false }
+            return error.code == .connectionFailed && error.message.contains("not an http")
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import JSONCore
+import MCPClient
+import MCPTransport
+import MCPWire
+import TestSupport
+import Testing
+
+/// A server process that dies, hangs, writes garbage or sends huge messages: the client
+/// fails fast with a typed error, keeps what it can, and never hangs.
+@Suite("Faults over stdio")
+struct StdioFaultTests {
+    static func connect(timeout: Duration = .seconds(10)) async throws -> ClientSession {
+        try Peers.require(Peers.python)
+        let transport = StdioTransport(ProcessConfiguration(command: Peers.python, arguments: [Peers.pythonScript("fault_server.py")]))
+        return try await ClientSession.connect(transport: transport, configuration: ClientConfiguration(defaultTimeout: timeout))
+    }
+
+    @Test("the server exiting mid-call gives a typed error with its exit status and stderr, not a hang")
+    func exitMidCall() async throws {
+        let session = try await Self.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let others = Task { try await session.callTool("hang") }
+        await #expect {
+            try await session.callTool("exit")
+        } throws: { error in
+            guard let error = error as? MCPError, error.code == .transportClosed else { return false }
+            return error.transportError?.exitStatus?.contains("3") == true
+                && error.transportError?.stderrTail.contains("fault server: exiting on purpose") == true
+        }
+        // Every other request in flight fails too.
+        await #expect { try await others.value } throws: { ($0 as? MCPError)?.code == .transportClosed }
+        #expect(clock.now - start < .seconds(5))
+        // Later calls fail at once rather than hang.
+        await #expect { try await session.callTool("ok") } throws: { ($0 as? MCPError)?.code == .transportClosed }
+        await session.close()
+    }
+
+    @Test("a server that never answers hits the deadline, and the session survives")
+    func neverAnswers() async throws {
+        let session = try await Self.connect(timeout: .seconds(60))
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect {
+            try await session.callTool("hang", options: RequestOptions(timeout: .milliseconds(300)))
+        } throws: { ($0 as? MCPError)?.code == .timeout }
+        let elapsed = clock.now - start
+        // Well under the 60-second default: the per-call deadline, not something else, ended it.
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(10))
+        #expect(try await session.callTool("ok").text == "ok done")
+        #expect(session.requestsInFlight == 0)
+        await session.close()
+    }
+
+    @Test("a garbage line on stdout is reported and the session goes on")
+    func garbageLine() async throws {
+        let session = try await Self.connect()
+        let events = session.events()
+        #expect(try await session.callTool("garbage").text == "garbage done")
+        #expect(session.malformedMessages == 1)
+        var sawMalformed = false
+        for await event in events {
+            if case .malformedMessage(let error) = event {
+                sawMalformed = error.code == .malformedMessage && error.message.contains("this is not json")
+                break
+            }
+        }
+        #expect(sawMalformed)
+        #expect(try await session.callTool("ok").text == "ok done")
+        await session.close()
+    }
+
+    @Test("a 10 MiB message arrives whole")
+    func bigMessage() async throws {
+        let session = try await Self.connect()
+        let result = try await session.callTool("big")
+        #expect(result.text.utf8.count == 10 * 1024 * 1024)
+        #expect(result.text.allSatisfy { $0 == "x" })
+        await session.close()
+    }
+
+    @Test("stderr is captured apart from the protocol")
+    func stderrCaptured() async throws {
+        try Peers.require(Peers.python)
+        let lines = LineCollector()
+        let transport = StdioTransport(
+            ProcessConfiguration(command: Peers.python, arguments: [Peers.pythonScript("fault_server.py")]),
+            options: StdioTransport.Options(stderrHandler: { lines.append($0) })
+        )
+        let session = try await ClientSession.connect(transport: transport)
+        #expect(try await session.callTool("stderr").text == "stderr done")
+        #expect(session.malformedMessages == 0)
+        await session.close()
+        #expect(lines.lines.contains("fault server: a line on stderr"))
+        #expect(transport.stderrTail.contains("fault server: a line on stderr"))
+    }
+
+    @Test("a command that does not exist fails to connect with a message naming it")
+    func missingCommand() async throws {
+        let transport = StdioTransport(ProcessConfiguration(command: "no-such-mcp-server-xyz"))
+        await #expect {
+            try await ClientSession.connect(transport: transport)
+        } throws: { error in
+            guard let error = error as? MCPError else { return false }
+            return error.code == .connectionFailed && error.message.contains("no-such-mcp-server-xyz")
+        }
+    }
+
+    @Test("closing stops a server that ignores stdin closing, by SIGTERM")
+    func shutdownEscalates() async throws {
+        // `sleep` ignores stdin, so only a signal ends it.
+        let transport = StdioTransport(
+            ProcessConfiguration(command: "/bin/sh", arguments: ["-c", "exec sleep 600"]),
+            options: StdioTransport.Options(exitGracePeriod: .milliseconds(200), terminateGracePeriod: .milliseconds(500))
+        )
+        let closed = ClosedRecorder()
+        try await transport.start(closed)
+        let pid = try #require(transport.processID)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await transport.close()
+        #expect(clock.now - start < .seconds(3))
+        #expect(kill(pid, 0) != 0, "the process should be gone")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class LineCollector: @unchecked Sendable {
+    // Guarded by `lock`; appended from the transport's reader thread.
+    private let lock = NSLockLike()
+    private var storage: [String] = []
+    func append(_ line: String) { lock.locked { storage.append(line) } }
+    var lines: [String] { lock.locked { storage } }
+}
+
+import Synchronization
+
+final class NSLockLike: Sendable {
+    private let mutex = Mutex(())
+    func locked<T>(_ body: () -> T) -> T { mutex.withLock { _ in body() } }
+}
+
+final class ClosedRecorder: TransportInbound {
+    func receive(_ message: JSONRPCMessage) {}
+    func receiveMalformed(_ error: TransportError) {}
+    func requestFailed(_ id: RequestID, _ error: TransportError) {}
+    func closed(_ error: TransportError?) {}
+}
