@@ -15,6 +15,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
+        .library(name: "JSONCore", targets: ["JSONCore"]),
+        .library(name: "JSONSchema", targets: ["JSONSchema"]),
+        .library(name: "MCPWire", targets: ["MCPWire"]),
+        .library(name: "MCPTransport", targets: ["MCPTransport"]),
+        .library(name: "MCPClient", targets: ["MCPClient"]),
+        .library(name: "MCPServer", targets: ["MCPServer"]),
+        .library(name: "MCPServerHTTP", targets: ["MCPServerHTTP"]),
+        .library(name: "DemoServer", targets: ["DemoServer"]),
+        .library(name: "Switchboard", targets: ["Switchboard"]),
+        .library(name: "MCPTesting", targets: ["MCPTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

@@ -27,7 +27,7 @@ extension ClientSession {
             guard let negotiation = self.negotiation else {
                 throw MCPError(.protocolError, "the session has not negotiated a protocol version")
             }
-            let generation = await reinitialization.current
+            let generation = reinitialization.current
             var sent = params
             if negotiation.era == .modern || options.meta != nil {
                 var meta = sent.object("_meta") ?? [:]

@@ -241,12 +241,18 @@ public final class ClientSession: Sendable {
 
 /// Serializes re-initialization after a legacy HTTP session expires, so that many requests
 /// failing at once cause one new handshake, not many.
+///
+/// The generation is read on every request, so it is an atomic, not actor state: the hot
+/// path never hops to this actor; only a failed request that needs a new handshake does.
 actor Reinitialization {
-    private var generation = 0
+    private let generationCounter = Atomic<Int>(0)
     private var running: Task<Void, any Error>?
 
+    /// How many handshakes have completed; read without a hop.
+    nonisolated var current: Int { generationCounter.load(ordering: .acquiring) }
+
     func run(seenGeneration: Int, _ handshake: @escaping @Sendable () async throws -> Void) async throws {
-        if seenGeneration < generation { return }  // someone else already did it
+        if seenGeneration < current { return }  // someone else already did it
         if let running {
             try await running.value
             return
@@ -255,12 +261,10 @@ actor Reinitialization {
         running = task
         defer {
             running = nil
-            generation += 1
+            generationCounter.add(1, ordering: .releasing)
         }
         try await task.value
     }
-
-    var current: Int { generation }
 }
 
 /// A weak reference that can cross concurrency domains.

@@ -137,6 +137,33 @@ struct PythonServerTests {
     }
 }
 
+/// The deprecated HTTP+SSE transport (2024-11-05) of the Python SDK, reached from a plain URL
+/// through the specification's fallback: the Streamable HTTP POST is refused, so the client
+/// opens the GET stream and waits for its `endpoint` event.
+@Suite("Interop: Python SDK server over HTTP+SSE", .serialized)
+struct PythonLegacySSETests {
+    @Test("falls back from Streamable HTTP to HTTP+SSE and works there")
+    func fallback() async throws {
+        try Peers.require(Peers.python)
+        let peer = try await HTTPPeer(Peers.python) { port in [Peers.pythonFixture, "--sse", String(port)] }
+        defer { peer.stop() }
+        let handlers = ClientHandlers(elicitation: { _ in ElicitResult(action: .accept, content: ["confirm": false]) })
+        let session = try await ClientSession.connect(
+            to: .http(url: "http://127.0.0.1:\(peer.port)/sse"),
+            configuration: ClientConfiguration(handlers: handlers, defaultTimeout: .seconds(20))
+        )
+        #expect(session.transport.kind == .legacySSE)
+        #expect(session.era == .legacy)
+        #expect(try await session.allTools().count == 14)
+        #expect(try await session.callTool("echo", arguments: ["text": "over sse"]).text == "over sse")
+        #expect(try await session.callTool("confirm", arguments: ["action": "wait"]).text == "wait: no")
+        let seen = Mutex(0)
+        _ = try await session.callTool("slow", arguments: ["steps": 2], options: RequestOptions(onProgress: { _ in seen.withLock { $0 += 1 } }))
+        #expect(seen.withLock { $0 } == 2)
+        await session.close()
+    }
+}
+
 /// The URI of the first `resources/updated` on `stream`, or an error after `timeout`.
 func firstResourceUpdate(_ stream: AsyncStream<ServerNotification>, within timeout: Duration) async throws -> String {
     try await withThrowingTaskGroup(of: String?.self) { group in

@@ -1,0 +1,157 @@
+import Benchmark
+import DemoServer
+import Foundation
+import JSONCore
+import MCPClient
+import MCPServer
+import MCPTesting
+import MCPTransport
+import MCPWire
+
+/// tools/call round trips through the full client (argument validation, envelope, transport,
+/// correlation, result check) against the C stub servers of `../shared/bench`, which cost
+/// almost nothing, so what is measured is the client. Also in memory against the demo
+/// server, and the wire layer alone.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        warmupIterations: 200,
+        scalingFactor: .one,
+        maxDuration: .seconds(5),
+        maxIterations: 20_000
+    )
+
+    let echoArguments: JSONObject = ["text": "hello"]
+
+    Benchmark("stdio tools/call, sequential (C stub)") { benchmark, session in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await session.callTool("echo", arguments: echoArguments))
+        }
+    } setup: {
+        try await Stubs.stdioSession()
+    } teardown: { session in
+        await session.close()
+    }
+
+    Benchmark(
+        "stdio tools/call, 64 in flight (C stub)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 2_000)
+    ) { benchmark, session in
+        // One iteration is 64 calls issued together; throughput ×64 is calls per second.
+        for _ in benchmark.scaledIterations {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<64 { group.addTask { blackHole(try await session.callTool("echo", arguments: echoArguments)) } }
+                try await group.waitForAll()
+            }
+        }
+    } setup: {
+        try await Stubs.stdioSession()
+    } teardown: { session in
+        await session.close()
+    }
+
+    Benchmark("HTTP tools/call, sequential (C stub)") { benchmark, stub in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await stub.session.callTool("echo", arguments: echoArguments))
+        }
+    } setup: {
+        try await Stubs.httpSession()
+    } teardown: { stub in
+        await stub.session.close()
+        kill(stub.serverPID, SIGKILL)
+    }
+
+    Benchmark("in-memory tools/call (demo server)") { benchmark, session in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await session.callTool("echo", arguments: echoArguments))
+        }
+    } setup: {
+        try await Stubs.inMemorySession()
+    } teardown: { session in
+        await session.close()
+    }
+
+    let response = Array(
+        #"{"jsonrpc":"2.0","id":42,"result":{"resultType":"complete","content":[{"type":"text","text":"hello"}],"isError":false}}"#.utf8
+    )
+    Benchmark("decode a tools/call response", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let message = try JSONRPCMessage.decodeFrame(response)
+            if case .response(let r) = message[0] { blackHole(try CallToolResult(json: r.result)) }
+        }
+    }
+
+    let request = JSONRPCMessage.request(
+        JSONRPCRequest(id: 42, method: Method.toolsCall, params: CallToolParams(name: "echo", arguments: echoArguments).json)
+    )
+    Benchmark("encode a tools/call request", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        for _ in benchmark.scaledIterations {
+            bytes.removeAll(keepingCapacity: true)
+            request.encode(into: &bytes)
+            blackHole(bytes)
+        }
+    }
+}
+
+/// The stub servers, built on first use from `../shared/bench` into `.build-bench/`.
+enum Stubs {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = ProcessInfo.processInfo.environment["SWITCHBOARD_BENCH_DIR"]
+        ?? root.deletingLastPathComponent().appendingPathComponent("shared/bench").path
+    static let output = root.appendingPathComponent(".build-bench").path
+
+    static func build(_ name: String) throws -> String {
+        let binary = output + "/" + name
+        if FileManager.default.isExecutableFile(atPath: binary) { return binary }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-O2", "-o", binary, fixtures + "/" + name + ".c"]
+        try cc.run()
+        cc.waitUntilExit()
+        guard cc.terminationStatus == 0 else { throw StubError(description: "cc failed for \(name).c in \(fixtures)") }
+        return binary
+    }
+
+    static func stdioSession() async throws -> ClientSession {
+        let session = try await ClientSession.connect(to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))))
+        _ = try await session.allTools()
+        return session
+    }
+
+    struct HTTPStub: Sendable {
+        var session: ClientSession
+        var serverPID: pid_t
+    }
+
+    static func httpSession() async throws -> HTTPStub {
+        let binary = try build("mcp_http_stub_server")
+        let port = Int.random(in: 20_000...40_000)
+        var pid: pid_t = 0
+        let arguments = [binary, String(port)]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, binary, nil, nil, &argv, environ) == 0 else {
+            throw StubError(description: "could not start \(binary)")
+        }
+        // The stub binds at once; give it a moment before the first connection.
+        try await Task.sleep(for: .milliseconds(200))
+        let session = try await ClientSession.connect(to: .http(url: "http://127.0.0.1:\(port)/mcp"))
+        _ = try await session.allTools()
+        return HTTPStub(session: session, serverPID: pid)
+    }
+
+    static func inMemorySession() async throws -> ClientSession {
+        let (client, server) = InMemoryTransport.makePair(encodesMessages: true)
+        let serverSession = ServerSession(server: DemoServer.make(), transport: server)
+        Task { try await serverSession.run() }
+        let session = try await ClientSession.connect(transport: client)
+        _ = try await session.allTools()
+        return session
+    }
+
+    struct StubError: Error, CustomStringConvertible { var description: String }
+}
