@@ -16,7 +16,7 @@ import Musl
 /// each message to the receiver directly. Writers write inline, without a thread hop; only
 /// when the pipe is full does the rest queue for the I/O thread. Nothing ever sleeps or polls
 /// on a timer: every wait is on a descriptor or on a shutdown deadline.
-final class ProcessChannel: Sendable {
+final class ProcessChannel: TaskExecutor, Sendable {
     struct Descriptors: Sendable {
         var stdinWrite: Int32
         var stdoutRead: Int32
@@ -49,6 +49,10 @@ final class ProcessChannel: Sendable {
     private let timings: ShutdownTimings
     private let maximumFrameBytes: Int
     private let writeState = Mutex(WriteState())
+    /// Jobs of tasks that prefer this connection's thread (see ``TaskExecutor`` below), and
+    /// whether the thread has ended (then jobs go to the global executor instead).
+    private let jobs = Mutex<(queue: [UnownedJob], forwarding: Bool)>(([], false))
+    private let ioThread = Mutex<pthread_t?>(nil)
     private let finished: Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)> = Mutex((false, nil))
 
     init(
@@ -144,6 +148,7 @@ final class ProcessChannel: Sendable {
     }
 
     private func run() {
+        ioThread.withLock { $0 = pthread_self() }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var stdoutFramer = LineFramer(maximumFrameBytes: maximumFrameBytes)
         var stderrFramer = LineFramer(maximumFrameBytes: 64 * 1024)
@@ -231,9 +236,13 @@ final class ProcessChannel: Sendable {
             deadline = .now + timings.afterCloseStdin
         }
 
+        var pollfds: [pollfd] = []
+        pollfds.reserveCapacity(5)
         while true {
-            var pollfds: [pollfd] = []
-            pollfds.reserveCapacity(5)
+            // Jobs resumed while reading (a caller waiting for the response just read) run here,
+            // on this thread, before it sleeps again: no other thread has to be woken for them.
+            runJobs()
+            pollfds.removeAll(keepingCapacity: true)
             if stdoutOpen { pollfds.append(pollfd(fd: fds.stdoutRead, events: Int16(POLLIN), revents: 0)) }
             if stderrOpen { pollfds.append(pollfd(fd: fds.stderrRead, events: Int16(POLLIN), revents: 0)) }
             pollfds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
@@ -307,11 +316,57 @@ final class ProcessChannel: Sendable {
         writeState.withLock { state in
             if state.failure == nil { state.failure = TransportError(.closed, "the server process has exited") }
         }
+        // From now on, jobs of tasks that preferred this thread run on the global executor.
+        let leftover = jobs.withLock { state -> [UnownedJob] in
+            state.forwarding = true
+            defer { state.queue.removeAll() }
+            return state.queue
+        }
+        for job in leftover { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         let waiter = finished.withLock { state -> CheckedContinuation<Void, Never>? in
             state.done = true
             defer { state.waiter = nil }
             return state.waiter
         }
         waiter?.resume()
+    }
+}
+
+// MARK: - Running tasks on the connection's thread
+
+extension ProcessChannel {
+    /// A task that prefers this executor (`withTaskExecutorPreference`) runs on the connection's
+    /// I/O thread. Its requests are then written and its responses handled on one thread, so a
+    /// sequential round trip wakes one thread instead of two. Jobs enqueued from the I/O thread
+    /// itself need no wake-up; from elsewhere, the `eventfd` wakes it.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let forward = jobs.withLock { state -> Bool in
+            if state.forwarding { return true }
+            state.queue.append(unowned)
+            return false
+        }
+        if forward {
+            globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
+            return
+        }
+        let onIOThread = ioThread.withLock { thread in thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        if !onIOThread { wake() }
+    }
+
+    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
+    }
+
+    /// Runs queued jobs until none are left (a job may enqueue more).
+    fileprivate func runJobs() {
+        while true {
+            let batch = jobs.withLock { state -> [UnownedJob] in
+                defer { state.queue.removeAll(keepingCapacity: true) }
+                return state.queue
+            }
+            if batch.isEmpty { return }
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
     }
 }

@@ -224,6 +224,14 @@ public final class StdioTransport: Transport {
         try channel.write(frame)
     }
 
+    /// The connection's I/O thread, as an executor (see ``Transport/preferredTaskExecutor``).
+    public var preferredTaskExecutor: (any TaskExecutor)? {
+        state.withLock { state in
+            if case .running(let channel, _) = state { return channel }
+            return nil
+        }
+    }
+
     public func close() async {
         let running: (ProcessChannel, Task<Void, Never>)? = state.withLock { state in
             defer { state = .closed }

@@ -25,7 +25,7 @@ public final class StreamableHTTPTransport: Transport {
         var inbound: (any TransportInbound)?
         var sessionID: String?
         var protocolVersion: ProtocolVersion?
-        var requests: [RequestID: Task<Void, Never>] = [:]
+        var requests: [RequestID: HTTPClient.Task<Void>] = [:]
         var eventStream: Task<Void, Never>?
         var closed = false
     }
@@ -46,7 +46,17 @@ public final class StreamableHTTPTransport: Transport {
         // connect timeout, so an unreachable server fails fast.
         configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.eventLoop = HTTPClient.defaultEventLoopGroup.next()
+        self.executor = EventLoopTaskExecutor(eventLoop)
     }
+
+    /// The event loop every request of this transport runs on; its connections stay there too.
+    let eventLoop: any EventLoop
+    let executor: EventLoopTaskExecutor
+
+    /// The event loop, as an executor: tasks that prefer it send requests and handle their
+    /// answers on one thread (see ``Transport/preferredTaskExecutor``).
+    public var preferredTaskExecutor: (any TaskExecutor)? { executor }
 
     /// The legacy session id, once the server has assigned one.
     public var sessionID: String? { state.withLock { $0.sessionID } }
@@ -95,15 +105,32 @@ public final class StreamableHTTPTransport: Transport {
             try await postOneWay(request, isInitialized: message.message.method == NotificationMethod.initialized)
             return
         }
-        // The answer may stream for a long time (progress, a listen stream); read it in a task
-        // of its own so the caller can go on. The task is tracked by id so the session can
-        // abandon it (modern cancellation) and close() can end it.
-        let post = request
-        state.withLock { state in
-            state.requests[rpc.id] = Task { [self] in
-                await self.exchange(post, id: rpc.id, method: rpc.method)
-                _ = self.state.withLock { $0.requests.removeValue(forKey: rpc.id) }
+        guard let inbound = state.withLock({ $0.inbound }) else { throw TransportError(.closed, "the HTTP transport is not started") }
+        let post: HTTPClient.Request
+        do {
+            post = try HTTPClient.Request(
+                url: url, method: .POST, headers: request.headers, body: .bytes(message.message.encoded()))
+        } catch {
+            throw TransportError(.invalidEndpoint, "cannot build a request for \(url): \(error)")
+        }
+        let delegate = HTTPExchangeDelegate(
+            context: .init(
+                id: rpc.id, method: rpc.method, url: url, maximumMessageBytes: options.maximumMessageBytes,
+                hadSession: sessionID != nil),
+            inbound: inbound,
+            sessionEvents: { [weak self] assigned, expired in
+                self?.state.withLock { state in
+                    if let assigned { state.sessionID = assigned }
+                    if expired { state.sessionID = nil }
+                }
             }
+        )
+        // The answer is read on the event loop by the delegate, which hands each message to the
+        // receiver as it completes. The task is kept by id so the session can abandon it.
+        let task = client.execute(request: post, delegate: delegate, eventLoop: .delegateAndChannel(on: eventLoop))
+        state.withLock { $0.requests[rpc.id] = task }
+        task.futureResult.whenComplete { [weak self] _ in
+            _ = self?.state.withLock { $0.requests.removeValue(forKey: rpc.id) }
         }
     }
 
@@ -120,7 +147,7 @@ public final class StreamableHTTPTransport: Transport {
             guard (200..<300).contains(status) else {
                 throw TransportError(.httpStatus, "the server refused a notification with HTTP \(status)", httpStatus: status)
             }
-            if isInitialized { openEventStreamIfWanted() }
+            if isInitialized { await openEventStreamIfWanted() }
         } catch let error as TransportError {
             throw error
         } catch {
@@ -128,149 +155,32 @@ public final class StreamableHTTPTransport: Transport {
         }
     }
 
-    /// Sends one request and reads its answer, delivering every message in it.
-    private func exchange(_ request: HTTPClientRequest, id: RequestID, method: String) async {
-        guard let inbound = state.withLock({ $0.inbound }) else { return }
-        do {
-            let response = try await client.execute(request, timeout: .hours(24 * 365))
-            if let session = response.headers.first(name: "Mcp-Session-Id"), method == Method.initialize {
-                state.withLock { $0.sessionID = session }
-            }
-            let status = Int(response.status.code)
-            let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
-            if status == 200 || status == 201 {
-                if contentType.hasPrefix("text/event-stream") {
-                    try await readEventStream(response, id: id, inbound: inbound)
-                } else {
-                    let body = try await response.body.collect(upTo: options.maximumMessageBytes)
-                    try deliverBody(body, id: id, inbound: inbound)
-                }
-                return
-            }
-            let body = try? await response.body.collect(upTo: 1 << 16)
-            let text = body.map { String(buffer: $0) } ?? ""
-            if status == 404, state.withLock({ $0.sessionID }) != nil, method != Method.initialize {
-                state.withLock { $0.sessionID = nil }
-                inbound.requestFailed(id, TransportError(.sessionExpired, "the server no longer knows this session (HTTP 404)", httpStatus: 404))
-                return
-            }
-            // A JSON-RPC error in the body is the server's real answer (modern servers use 400
-            // for version and header errors, 404 for unknown methods).
-            if contentType.hasPrefix("application/json"), let body,
-                let messages = try? JSONRPCMessage.decodeFrame(body.readableBytesView),
-                case .errorResponse(let error)? = messages.first
-            {
-                inbound.receive(.errorResponse(JSONRPCErrorResponse(id: id, error: error.error)))
-                return
-            }
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
-            inbound.requestFailed(
-                id,
-                TransportError(
-                    .httpStatus,
-                    "HTTP \(status) from \(url)",
-                    httpStatus: status,
-                    responseBody: String(text.prefix(300)),
-                    retryAfter: retryAfter
-                )
-            )
-        } catch is CancellationError {
-            return  // abandoned by the session
-        } catch let error as TransportError {
-            inbound.requestFailed(id, error)
-        } catch {
-            if Task.isCancelled { return }
-            inbound.requestFailed(id, Self.describe(error, url: url))
-        }
-    }
-
-    private func deliverBody(_ body: ByteBuffer, id: RequestID, inbound: any TransportInbound) throws(TransportError) {
-        guard body.readableBytes > 0 else {
-            throw TransportError(.streamEnded, "the server answered with an empty body")
-        }
-        let messages: [JSONRPCMessage]
-        do {
-            messages = try JSONRPCMessage.decodeFrame(body.readableBytesView)
-        } catch {
-            throw TransportError(.malformedMessage, "unreadable response body: \(error)")
-        }
-        var answered = false
-        for message in messages {
-            if message.id == id, message.method == nil { answered = true }
-            inbound.receive(message)
-        }
-        if !answered { throw TransportError(.streamEnded, "the response body did not answer the request") }
-    }
-
-    private func readEventStream(_ response: HTTPClientResponse, id: RequestID, inbound: any TransportInbound) async throws {
-        var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
-        var answered = false
-        for try await chunk in response.body {
-            for event in parser.feed(chunk.readableBytesView) where event.type == "message" && !event.data.isEmpty {
-                var data = event.data
-                let messages: [JSONRPCMessage]
-                do {
-                    messages = try data.withUTF8 { try JSONRPCMessage.decodeFrame($0) }
-                } catch {
-                    inbound.receiveMalformed(TransportError(.malformedMessage, "unreadable SSE event: \(error)"))
-                    continue
-                }
-                for message in messages {
-                    if message.id == id, message.method == nil { answered = true }
-                    inbound.receive(message)
-                }
-            }
-            if answered { return }
-        }
-        if answered { return }
-        // Legacy servers that number their events can resume a broken stream on a GET.
-        if let lastEventID = parser.lastEventID, state.withLock({ $0.protocolVersion?.era }) != .modern {
-            if try await resume(after: lastEventID, id: id, inbound: inbound) { return }
-        }
-        throw TransportError(.streamEnded, "the response stream ended before the response arrived")
-    }
-
-    /// Re-opens a broken legacy stream with `Last-Event-ID`; true once the response arrived.
-    private func resume(after lastEventID: String, id: RequestID, inbound: any TransportInbound) async throws -> Bool {
-        var lastEventID = lastEventID
-        for _ in 0..<3 {
-            let (version, session) = state.withLock { ($0.protocolVersion, $0.sessionID) }
-            var request = HTTPClientRequest(url: url)
-            request.method = .GET
-            request.headers = baseHeaders(version: version, sessionID: session)
-            request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
-            request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID)
-            let response = try await client.execute(request, timeout: .hours(24 * 365))
-            guard response.status == .ok else { return false }
-            var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
-            for try await chunk in response.body {
-                for event in parser.feed(chunk.readableBytesView) where !event.data.isEmpty {
-                    var data = event.data
-                    guard let messages = try? data.withUTF8({ try JSONRPCMessage.decodeFrame($0) }) else { continue }
-                    for message in messages {
-                        inbound.receive(message)
-                        if message.id == id, message.method == nil { return true }
-                    }
-                }
-            }
-            guard let next = parser.lastEventID else { return false }
-            lastEventID = next
-        }
-        return false
-    }
-
-    private func openEventStreamIfWanted() {
+    /// Opens the legacy GET stream and waits (briefly) until the server has answered it, so
+    /// that what the server pushes right after the handshake (some servers send request
+    /// progress there) is not lost to a stream that is still connecting.
+    private func openEventStreamIfWanted() async {
         guard options.openEventStream else { return }
-        state.withLock { state in
-            guard state.eventStream == nil, !state.closed, state.sessionID != nil else { return }
+        let opened = ContinuationSlot<Void>()
+        let started = state.withLock { state -> Bool in
+            guard state.eventStream == nil, !state.closed, state.sessionID != nil else { return false }
             // The GET stream lives as long as the session; close() cancels it.
-            state.eventStream = Task { [self] in await self.runEventStream() }
+            state.eventStream = Task { [self] in await self.runEventStream(opened: opened) }
+            return true
         }
+        guard started else { return }
+        // Bounded: a server that never answers the GET must not hold up the session.
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(2))
+            opened.resume(returning: ())
+        }
+        _ = try? await opened.wait()
+        timeout.cancel()
     }
 
     /// The legacy GET stream: server-initiated requests and notifications, reconnected
     /// after drops with `Last-Event-ID`, until the server refuses it (405) or forgets the session.
-    private func runEventStream() async {
+    private func runEventStream(opened: ContinuationSlot<Void>) async {
+        defer { opened.resume(returning: ()) }
         var lastEventID: String?
         var delay = options.reconnectDelay
         while !Task.isCancelled {
@@ -283,6 +193,7 @@ public final class StreamableHTTPTransport: Transport {
             if let lastEventID { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
             do {
                 let response = try await client.execute(request, timeout: .hours(24 * 365))
+                opened.resume(returning: ())
                 switch response.status.code {
                 case 200:
                     var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)
@@ -335,7 +246,7 @@ public final class StreamableHTTPTransport: Transport {
             request.headers = baseHeaders(version: version, sessionID: session)
             _ = try? await client.execute(request, timeout: .seconds(5))
         }
-        for task in tasks { await task.value }
+        for task in tasks { _ = try? await task.futureResult.get() }
         await eventStream?.value
         try? await client.shutdown()
         inbound?.closed(nil)

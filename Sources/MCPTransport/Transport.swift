@@ -32,10 +32,16 @@ public protocol Transport: AnyObject, Sendable {
     func abandon(_ id: RequestID)
     /// Closes the connection and, for a spawned process, stops it. Idempotent.
     func close() async
+    /// An executor on the connection's own I/O thread, if the transport has one. Tasks that
+    /// prefer it (`withTaskExecutorPreference`) do their sending and get their answers on one
+    /// thread, which makes sequential request/response loops faster. `nil` when the transport
+    /// has no such thread.
+    var preferredTaskExecutor: (any TaskExecutor)? { get }
 }
 
 extension Transport {
     public func abandon(_ id: RequestID) {}
+    public var preferredTaskExecutor: (any TaskExecutor)? { nil }
 }
 
 /// The kind of connection a transport makes.

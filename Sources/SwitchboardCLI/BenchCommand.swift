@@ -1,6 +1,7 @@
 import ArgumentParser
 import JSONCore
 import MCPClient
+import MCPTransport
 import MCPWire
 import Synchronization
 
@@ -70,7 +71,10 @@ struct BenchCommand: AsyncParsableCommand {
         let total = count
         let tool = self.tool
         let concurrency = self.concurrency
-        let parts = await withTaskGroup(of: Report.self) { group in
+        // The calls run on the connection's own thread where the transport has one (stdio):
+        // each answer then resumes its caller without waking a second thread.
+        let parts = await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
+            await withTaskGroup(of: Report.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
                     var part = Report(elapsed: 0, latencies: [], errors: 0)
@@ -102,6 +106,7 @@ struct BenchCommand: AsyncParsableCommand {
                 all.firstError = all.firstError ?? part.firstError
             }
             return all
+            }
         }
         progress.finish()
         var report = parts

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* Baseline for the HTTP benchmark: raw HTTP/1.1 keep-alive POST round trips with no MCP client
  * at all, against the same stub server. Prints one JSON line: calls_per_s, p50_us, p99_us.
  * usage: raw_http_rtt PORT N */
