@@ -1,8 +1,8 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-/// Settings every Switchboard target builds with: Swift 6 language mode plus the
-/// upcoming features Hummingbird enables, so that imports and existentials stay explicit.
+/// Settings every Switchboard target builds with: Swift 6 language mode plus the upcoming
+/// features Hummingbird enables, so that imports and existentials stay explicit.
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -15,11 +15,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
+        .executable(name: "switchboard-http", targets: ["SwitchboardHTTPCLI"]),
         .library(name: "JSONCore", targets: ["JSONCore"]),
         .library(name: "JSONSchema", targets: ["JSONSchema"]),
         .library(name: "MCPWire", targets: ["MCPWire"]),
         .library(name: "MCPTransport", targets: ["MCPTransport"]),
+        .library(name: "MCPHTTPTransport", targets: ["MCPHTTPTransport"]),
         .library(name: "MCPClient", targets: ["MCPClient"]),
+        .library(name: "MCPConnect", targets: ["MCPConnect"]),
         .library(name: "MCPServer", targets: ["MCPServer"]),
         .library(name: "MCPServerHTTP", targets: ["MCPServerHTTP"]),
         .library(name: "DemoServer", targets: ["DemoServer"]),
@@ -38,14 +41,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
+        // Wire: values only, no I/O.
         .target(
             name: "JSONCore",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strictSettings
         ),
-        .target(name: "MCPWire", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .target(name: "JSONSchema", dependencies: ["JSONCore"], swiftSettings: strictSettings),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
+        .target(name: "MCPWire", dependencies: ["JSONCore"], swiftSettings: strictSettings),
+
+        // Transports: stdio and in-memory need no networking stack; HTTP is apart.
         .target(name: "CSystemShims"),
         .target(
             name: "MCPTransport",
@@ -53,13 +58,21 @@ let package = Package(
                 "MCPWire", "JSONCore", "CSystemShims",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "MCPHTTPTransport",
+            dependencies: [
+                "MCPTransport", "MCPWire", "JSONCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Sessions.
         .target(
             name: "MCPClient",
             dependencies: [
@@ -69,10 +82,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "MCPServer",
-            dependencies: ["MCPTransport", "MCPWire", "JSONCore"],
+            name: "MCPConnect",
+            dependencies: ["MCPClient", "MCPTransport", "MCPHTTPTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        .target(name: "MCPServer", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .target(
             name: "MCPServerHTTP",
             dependencies: [
@@ -84,54 +98,62 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "DemoServer", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
+
+        // Orchestration.
+        .target(name: "Switchboard", dependencies: ["MCPClient", "MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
+
+        // Apps: the command tree, the lean binary, and the one with HTTP.
         .target(
-            name: "DemoServer",
-            dependencies: ["MCPServer", "MCPWire", "JSONCore"],
+            name: "SwitchboardCommands",
+            dependencies: [
+                "Switchboard", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
-        .target(
-            name: "Switchboard",
-            dependencies: ["MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
+        .executableTarget(name: "SwitchboardCLI", dependencies: ["SwitchboardCommands"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "SwitchboardHTTPCLI",
+            dependencies: ["SwitchboardCommands", "MCPConnect", "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport"],
             swiftSettings: strictSettings
         ),
-        .target(
-            name: "MCPTesting",
-            dependencies: ["MCPClient", "MCPServer", "MCPTransport"],
-            swiftSettings: strictSettings
-        ),
+
+        // Testing support, shipped for users too.
+        .target(name: "MCPTesting", dependencies: ["MCPClient", "MCPServer", "MCPTransport"], swiftSettings: strictSettings),
+
+        // Tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "MCPTransportTests", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "MCPClientTests",
-            dependencies: ["MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport", "JSONSchema", "TestSupport"],
+            dependencies: [
+                "MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport",
+                "MCPHTTPTransport", "JSONSchema", "TestSupport",
+            ],
             swiftSettings: strictSettings
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["TestSupport", "MCPClient", "MCPTransport", "MCPWire", "JSONCore", "MCPServer", "DemoServer"],
+            dependencies: [
+                "TestSupport", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+                "MCPServer", "DemoServer",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FaultTests",
-            dependencies: ["TestSupport", "MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
+            dependencies: ["TestSupport", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["TestSupport", "JSONCore", "SwitchboardCLI"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(name: "MCPTransportTests", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
-        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
-        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
-        .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
-        .executableTarget(
-            name: "SwitchboardCLI",
-            dependencies: [
-                "Switchboard", "MCPClient", "MCPServer", "MCPServerHTTP", "MCPTransport", "MCPWire", "JSONCore",
-                "DemoServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["TestSupport", "JSONCore", "SwitchboardCLI", "SwitchboardHTTPCLI"],
             swiftSettings: strictSettings
         ),
     ]

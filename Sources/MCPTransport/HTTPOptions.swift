@@ -31,12 +31,12 @@ public struct HTTPOptions: Sendable {
 }
 
 /// An `http(s)` URL split into the parts the transports need.
-struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
-    var scheme: String
-    var authority: String
-    var path: String
+package struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
+    package var scheme: String
+    package var authority: String
+    package var path: String
 
-    init?(_ text: String) {
+    package init?(_ text: String) {
         guard let schemeEnd = text.firstIndex(of: ":"), text[schemeEnd...].hasPrefix("://") else { return nil }
         let scheme = text[..<schemeEnd].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
@@ -49,15 +49,25 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         self.path = pathStart == rest.endIndex ? "/" : String(rest[pathStart...])
     }
 
-    var description: String { "\(scheme)://\(authority)\(path)" }
-    var origin: String { "\(scheme)://\(authority)" }
+    package var description: String { "\(scheme)://\(authority)\(path)" }
+    package var origin: String { "\(scheme)://\(authority)" }
 
     /// Resolves a reference (absolute URL, absolute path, or relative path) against this URL.
-    func resolving(_ reference: String) -> String {
+    package func resolving(_ reference: String) -> String {
         if HTTPURL(reference) != nil { return reference }
         if reference.hasPrefix("/") { return origin + reference }
         let pathOnly = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         let directory = pathOnly.hasSuffix("/") ? pathOnly : String(pathOnly[..<(pathOnly.lastIndex(of: "/") ?? pathOnly.startIndex)]) + "/"
         return origin + directory + reference
     }
+}
+
+/// Which HTTP transport to use for a URL.
+public enum HTTPTransportChoice: String, Sendable, Hashable {
+    /// Streamable HTTP, falling back to HTTP+SSE as the specification describes.
+    case automatic
+    /// Streamable HTTP only.
+    case streamable
+    /// The legacy HTTP+SSE transport only.
+    case sse
 }

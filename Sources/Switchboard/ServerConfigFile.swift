@@ -1,5 +1,4 @@
 import JSONCore
-public import MCPClient
 public import MCPTransport
 
 /// One server entry of a configuration file, in the common `mcpServers` shape used by
@@ -16,17 +15,6 @@ public struct ServerEntry: Sendable, Hashable {
     public init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
-    }
-
-    /// The endpoint to connect to.
-    public var endpoint: ClientEndpoint {
-        switch kind {
-        case .stdio(let process):
-            return .stdio(process)
-        case .http(let url, let headers, let transport):
-            let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
-            return .http(url: url, options: HTTPOptions(headers: sorted), transport: transport)
-        }
     }
 }
 

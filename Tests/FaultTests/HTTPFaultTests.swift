@@ -1,5 +1,7 @@
 import JSONCore
 import MCPClient
+import MCPConnect
+import MCPHTTPTransport
 import MCPTransport
 import MCPWire
 import TestSupport

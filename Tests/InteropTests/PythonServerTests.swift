@@ -1,6 +1,8 @@
 import Foundation
 import JSONCore
 import MCPClient
+import MCPConnect
+import MCPHTTPTransport
 import MCPTransport
 import MCPWire
 import Synchronization

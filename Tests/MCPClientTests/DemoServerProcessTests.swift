@@ -1,6 +1,8 @@
 import DemoServer
 import JSONCore
 import MCPClient
+import MCPConnect
+import MCPHTTPTransport
 import MCPTransport
 import MCPWire
 import Synchronization

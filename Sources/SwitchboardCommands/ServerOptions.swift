@@ -71,8 +71,14 @@ struct ServerOptions: ParsableArguments {
         return result
     }
 
+    /// A server to connect to.
+    enum Endpoint {
+        case stdio(ProcessConfiguration, StdioTransport.Options)
+        case http(url: String, options: HTTPOptions, transport: HTTPTransportChoice)
+    }
+
     /// The endpoint these options name; the built-in demo server when none is named.
-    func endpoint() throws -> (ClientEndpoint, description: String) {
+    func endpoint() throws -> (Endpoint, description: String) {
         var stderrHandler: (@Sendable (String) -> Void)? = nil
         if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
         let stdioOptions = StdioTransport.Options(stderrHandler: stderrHandler)
@@ -84,7 +90,7 @@ struct ServerOptions: ParsableArguments {
             return (.stdio(process, stdioOptions), "stdio: \(stdio)")
         }
         if let url {
-            return (.http(url: url, options: HTTPOptions(headers: headerPairs)), url)
+            return (.http(url: url, options: HTTPOptions(headers: headerPairs), transport: .automatic), url)
         }
         if let config, let server {
             let text: String
@@ -93,18 +99,17 @@ struct ServerOptions: ParsableArguments {
             }
             let entries: [ServerEntry]
             do { entries = try ServerConfigFile.parse(text, file: config) } catch { throw ValidationError("\(error)") }
-            guard var entry = entries.first(where: { $0.name == server }) else {
+            guard let entry = entries.first(where: { $0.name == server }) else {
                 throw ValidationError("no server named \"\(server)\" in \(config); it has: \(entries.map(\.name).joined(separator: ", "))")
             }
             switch entry.kind {
             case .stdio(var process):
                 process.environment.merge(environment) { _, new in new }
-                entry.kind = .stdio(process)
                 return (.stdio(process, stdioOptions), "\(server) (stdio: \(process.commandLine))")
             case .http(let url, var headers, let transport):
                 for (name, value) in headerPairs { headers[name] = value }
-                entry.kind = .http(url: url, headers: headers, transport: transport)
-                return (entry.endpoint, "\(server) (\(url))")
+                let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
+                return (.http(url: url, options: HTTPOptions(headers: sorted), transport: transport), "\(server) (\(url))")
             }
         }
         let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"])
@@ -126,10 +131,17 @@ struct ServerOptions: ParsableArguments {
         _ body: (ClientSession) async throws -> Result
     ) async throws -> Result {
         let (endpoint, _) = try endpoint()
+        let configuration = clientConfiguration(handlers: handlers)
         let session: ClientSession
         do {
-            session = try await ClientSession.connect(to: endpoint, configuration: clientConfiguration(handlers: handlers))
-        } catch {
+            switch endpoint {
+            case .stdio(let process, let options):
+                session = try await ClientSession.connect(transport: StdioTransport(process, options: options), configuration: configuration)
+            case .http(let url, let options, let transport):
+                let http = try CommandEnvironment.requireHTTP()
+                session = try await http.connect(url: url, options: options, transport: transport, configuration: configuration)
+            }
+        } catch let error as MCPError {
             throw CLIFailure(error)
         }
         do {

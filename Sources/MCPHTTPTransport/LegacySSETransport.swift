@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+public import MCPTransport
 import MCPWire
 import NIOCore
 import NIOHTTP1

@@ -1,9 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// `switchboard`: use MCP servers from the shell.
-@main
-struct SwitchboardCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct SwitchboardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Use Model Context Protocol servers from the shell.",
         discussion: """
@@ -21,9 +20,11 @@ struct SwitchboardCommand: AsyncParsableCommand {
         ]
     )
 
+    public init() {}
+
     /// Runs the command, mapping usage errors to exit status 2 (ArgumentParser's default is
     /// 64), as the documented exit codes promise.
-    static func main() async {
+    public static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

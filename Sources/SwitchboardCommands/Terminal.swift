@@ -55,6 +55,13 @@ enum Terminal {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The directory this executable is in.
+    static var executableDirectory: String {
+        let path = executablePath
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
     /// Monotonic time in nanoseconds, for measuring.
     static func nanoseconds() -> UInt64 {
         var time = timespec()

@@ -1,4 +1,6 @@
 import Logging
+public import MCPClient
+import MCPHTTPTransport
 public import MCPTransport
 
 /// Where a server is: a command to spawn, or an HTTP URL.
@@ -7,16 +9,6 @@ public enum ClientEndpoint: Sendable {
     case stdio(ProcessConfiguration, StdioTransport.Options = StdioTransport.Options())
     /// A server at an HTTP URL: Streamable HTTP, falling back to the legacy HTTP+SSE transport.
     case http(url: String, options: HTTPOptions = HTTPOptions(), transport: HTTPTransportChoice = .automatic)
-}
-
-/// Which HTTP transport to use.
-public enum HTTPTransportChoice: String, Sendable, Hashable {
-    /// Streamable HTTP, falling back to HTTP+SSE as the specification describes.
-    case automatic
-    /// Streamable HTTP only.
-    case streamable
-    /// The legacy HTTP+SSE transport only.
-    case sse
 }
 
 extension ClientSession {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+public import MCPTransport
 import JSONCore
 public import MCPWire
 import NIOCore

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DemoServer
 import MCPServer
-import MCPServerHTTP
 import MCPTransport
 import MCPWire
 
@@ -23,7 +22,7 @@ struct DemoServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Protocol versions to serve, comma-separated (default: all).") var versions: String?
 
     func validate() throws {
-        guard ResponseMode(rawValue: responseMode) != nil else { throw ValidationError("--response-mode must be auto, json or sse") }
+        guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
         if let pageSize, pageSize < 1 { throw ValidationError("--page-size must be at least 1") }
         if let http, !(0...65535).contains(http) { throw ValidationError("--http must be a port number") }
         for version in servedVersions where !version.isKnown {
@@ -39,8 +38,8 @@ struct DemoServerCommand: AsyncParsableCommand {
     func run() async throws {
         let server = DemoServer.make(options: Server.Options(pageSize: pageSize, versions: servedVersions))
         if let http {
-            let mode = ResponseMode(rawValue: responseMode)!
-            try await runHTTPServer(server, host: host, port: http, options: HTTPEndpointOptions(responseMode: mode)) { port in
+            let host = self.host
+            try await CommandEnvironment.requireHTTP().serve(server, host: host, port: http, responseMode: responseMode) { port in
                 Terminal.error("demo server listening on http://\(host):\(port)/mcp")
             }
         } else {

@@ -1,0 +1,40 @@
+import MCPClient
+import MCPConnect
+import MCPServer
+import MCPServerHTTP
+import MCPTransport
+import SwitchboardCommands
+
+/// `switchboard-http`: the same commands as `switchboard`, with HTTP client and server support.
+/// `switchboard` starts it in its place for commands that need HTTP.
+@main
+enum SwitchboardHTTPMain {
+    static func main() async {
+        await CommandEnvironment.$http.withValue(FullHTTPSupport()) {
+            await SwitchboardCommand.main()
+        }
+    }
+}
+
+/// HTTP through Streamable HTTP and HTTP+SSE clients, and the Hummingbird endpoint.
+struct FullHTTPSupport: HTTPSupport {
+    func connect(
+        url: String,
+        options: HTTPOptions,
+        transport: HTTPTransportChoice,
+        configuration: ClientConfiguration
+    ) async throws(MCPError) -> ClientSession {
+        try await ClientSession.connect(to: .http(url: url, options: options, transport: transport), configuration: configuration)
+    }
+
+    func serve(
+        _ server: Server,
+        host: String,
+        port: Int,
+        responseMode: String,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let mode = ResponseMode(rawValue: responseMode) ?? .auto
+        try await runHTTPServer(server, host: host, port: port, options: HTTPEndpointOptions(responseMode: mode), onListening: onListening)
+    }
+}
