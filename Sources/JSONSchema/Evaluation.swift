@@ -32,18 +32,7 @@ struct Evaluation {
         return probe.violations.isEmpty
     }
 
-    static func escape(_ key: String) -> String {
-        guard key.contains("~") || key.contains("/") else { return key }
-        var out = ""
-        for ch in key {
-            switch ch {
-            case "~": out += "~0"
-            case "/": out += "~1"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ key: String) -> String { JSONPointer.escape(key) }
 
     static func describe(_ value: JSONValue) -> String {
         let text = value.serializedString()

@@ -30,54 +30,9 @@ struct SchemaCompiler {
         }
     }
 
-    func escape(_ key: String) -> String {
-        var out = ""
-        for ch in key {
-            switch ch {
-            case "~": out += "~0"
-            case "/": out += "~1"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    func escape(_ key: String) -> String { JSONPointer.escape(key) }
 
-    func unescape(_ token: Substring) -> String {
-        var decoded = String(token)
-        if decoded.contains("%") { decoded = percentDecode(decoded) }
-        guard decoded.contains("~") else { return decoded }
-        var out = ""
-        var iterator = decoded.makeIterator()
-        while let ch = iterator.next() {
-            if ch == "~" {
-                switch iterator.next() {
-                case "0": out.append("~")
-                case "1": out.append("/")
-                case let other?: out.append("~"); out.append(other)
-                case nil: out.append("~")
-                }
-            } else {
-                out.append(ch)
-            }
-        }
-        return out
-    }
-
-    func percentDecode(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    func unescape(_ token: Substring) -> String { JSONPointer.unescape(JSONPointer.percentDecode(String(token))) }
 
     /// The value at a JSON Pointer within the document.
     func resolve(pointer: String) -> JSONValue? {

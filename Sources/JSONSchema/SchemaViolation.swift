@@ -1,3 +1,5 @@
+import JSONCore
+
 /// One way an instance fails its schema: where, which keyword, and why.
 public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     /// JSON Pointer to the offending value in the instance; empty for the root.
@@ -18,7 +20,7 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
         guard !instancePath.isEmpty else { return "(root)" }
         var result = ""
         for segment in instancePath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            let name = String(segment).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let name = JSONPointer.unescape(segment)
             if let index = Int(name) {
                 result += "[\(index)]"
             } else {
@@ -43,11 +45,4 @@ public struct SchemaError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "invalid schema at \(schemaPath.isEmpty ? "#" : "#" + schemaPath): \(reason)" }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }

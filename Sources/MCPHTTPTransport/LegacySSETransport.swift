@@ -34,12 +34,7 @@ public final class LegacySSETransport: Transport {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func headers() -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        for (name, value) in options.headers { headers.add(name: name, value: value) }
-        if let token = options.bearerToken { headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)") }
-        return headers
-    }
+    func headers() -> HTTPHeaders { options.httpHeaders }
 
     /// Opens the event stream and waits for the `endpoint` event.
     public func start(_ inbound: any TransportInbound) async throws(TransportError) {

@@ -67,9 +67,7 @@ public final class StreamableHTTPTransport: Transport {
     }
 
     func baseHeaders(version: ProtocolVersion?, sessionID: String?) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        for (name, value) in options.headers { headers.add(name: name, value: value) }
-        if let token = options.bearerToken { headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)") }
+        var headers = options.httpHeaders
         if let version, version.usesProtocolVersionHeader { headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version.rawValue) }
         if let sessionID { headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
         return headers

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// An RFC 6570 URI template, as resource templates use it: `{name}` (one path segment),
 /// `{+name}` (reserved: may contain `/`), and `{?a,b}` query forms.
 ///
@@ -98,20 +100,5 @@ public struct URITemplate: Sendable, Hashable {
         return nil
     }
 
-    static func percentDecode(_ text: String) -> String {
-        guard text.contains("%") else { return text }
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func percentDecode(_ text: String) -> String { JSONPointer.percentDecode(text) }
 }

@@ -19,6 +19,8 @@ final class HTTPLegacySession: Sendable {
         var queue: EventQueue<(id: Int, message: JSONRPCMessage)>?
         var replay: [(id: Int, message: JSONRPCMessage)] = []
         var nextEventID = 1
+        /// The last event handed to an open stream; later ones wait for the next GET.
+        var deliveredThrough = 0
     }
     private let stream = Mutex(StreamState())
 
@@ -34,19 +36,21 @@ final class HTTPLegacySession: Sendable {
             state.nextEventID += 1
             state.replay.append(event)
             if state.replay.count > replayLimit { state.replay.removeFirst(state.replay.count - replayLimit) }
+            if state.queue != nil { state.deliveredThrough = event.0 }
             return (state.queue, event)
         }
         queue?.push(event)
     }
 
-    /// Opens the standalone stream, replaying what came after `lastEventID`. A second GET
-    /// replaces the first, whose stream ends.
+    /// Opens the standalone stream, replaying what came after `lastEventID` — or, on a first
+    /// connection, what was pushed while no stream was open. A second GET replaces the first,
+    /// whose stream ends.
     func openStandalone(after lastEventID: Int?) -> EventQueue<(id: Int, message: JSONRPCMessage)> {
         let queue = EventQueue<(id: Int, message: JSONRPCMessage)>()
         let previous = stream.withLock { state -> EventQueue<(id: Int, message: JSONRPCMessage)>? in
-            if let lastEventID {
-                for event in state.replay where event.id > lastEventID { queue.push(event) }
-            }
+            let after = lastEventID ?? state.deliveredThrough
+            for event in state.replay where event.id > after { queue.push(event) }
+            state.deliveredThrough = max(state.deliveredThrough, state.replay.last?.id ?? 0)
             defer { state.queue = queue }
             return state.queue
         }

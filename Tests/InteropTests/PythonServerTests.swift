@@ -166,24 +166,10 @@ struct PythonLegacySSETests {
     }
 }
 
-/// The URI of the first `resources/updated` on `stream`, or an error after `timeout`.
+/// The URI of the first `resources/updated` on `stream`.
 func firstResourceUpdate(_ stream: AsyncStream<ServerNotification>, within timeout: Duration) async throws -> String {
-    try await withThrowingTaskGroup(of: String?.self) { group in
-        group.addTask {
-            for await notification in stream {
-                if case .resourceUpdated(let uri) = notification { return uri }
-            }
-            return nil
-        }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        guard let first else { throw TimeoutError(description: "no resources/updated within \(timeout)") }
-        return first
+    try await firstMatch(in: stream, within: timeout) { notification in
+        if case .resourceUpdated(let uri) = notification { return uri }
+        return nil
     }
 }
-
-struct TimeoutError: Error, CustomStringConvertible { var description: String }

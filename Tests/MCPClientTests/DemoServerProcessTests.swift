@@ -1,3 +1,4 @@
+import Foundation
 import DemoServer
 import JSONCore
 import MCPClient
@@ -91,6 +92,42 @@ struct DemoServerProcessTests {
         #expect(result.stdout.contains("-32020"))
     }
 
+    @Test("the legacy GET stream keeps what was pushed before it opened, and replays after Last-Event-ID")
+    func eventReplay() async throws {
+        let server = try await HTTPPeer(Peers.switchboard) { port in ["demo-server", "--http", String(port)] }
+        defer { server.stop() }
+        func post(_ body: String, session: String? = nil) async throws -> String {
+            var arguments = ["-s", "-D", "-", "-X", "POST", server.url, "-H", "Content-Type: application/json",
+                             "-H", "Accept: application/json, text/event-stream", "-H", "MCP-Protocol-Version: 2025-11-25", "-d", body]
+            if let session { arguments += ["-H", "Mcp-Session-Id: \(session)"] }
+            return try await ExternalProcess.run("/usr/bin/curl", arguments).stdout
+        }
+        let initialized = try await post(
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#)
+        let session = try #require(
+            initialized.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }?
+                .split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) })
+        _ = try await post(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, session: session)
+        _ = try await post(#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"demo://counter"}}"#, session: session)
+        for id in 3...4 {
+            _ = try await post(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"increment"}}"#, session: session)
+        }
+        func get(lastEventID: String?) async throws -> String {
+            var arguments = ["-s", "-N", "--max-time", "1", server.url, "-H", "Accept: text/event-stream",
+                             "-H", "Mcp-Session-Id: \(session)", "-H", "MCP-Protocol-Version: 2025-11-25"]
+            if let lastEventID { arguments += ["-H", "Last-Event-ID: \(lastEventID)"] }
+            return try await ExternalProcess.run("/usr/bin/curl", arguments).stdout
+        }
+        // Both updates were pushed before any GET: the first GET gets them.
+        let first = try await get(lastEventID: nil)
+        #expect(first.contains("id: 1\n") && first.contains("id: 2\n"))
+        #expect(first.components(separatedBy: "notifications/resources/updated").count - 1 == 2)
+        // A reconnection names the last event it saw; only later ones come again.
+        let resumed = try await get(lastEventID: "1")
+        #expect(!resumed.contains("id: 1\n"))
+        #expect(resumed.contains("id: 2\n"))
+    }
+
     @Test("a modern request for an unsupported version gets the supported list, and the client retries")
     func unsupportedVersion() async throws {
         let server = try await HTTPPeer(Peers.switchboard) { port in ["demo-server", "--http", String(port), "--versions", "2025-06-18"] }
@@ -104,19 +141,8 @@ struct DemoServerProcessTests {
 }
 
 func firstUpdate(_ stream: AsyncStream<ServerNotification>) async throws -> String {
-    try await withThrowingTaskGroup(of: String?.self) { group in
-        group.addTask {
-            for await notification in stream {
-                if case .resourceUpdated(let uri) = notification { return uri }
-            }
-            return nil
-        }
-        group.addTask {
-            try await Task.sleep(for: .seconds(10))
-            return nil
-        }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return try #require(first, "no resources/updated within 10 s")
+    try await firstMatch(in: stream, within: .seconds(10)) { notification in
+        if case .resourceUpdated(let uri) = notification { return uri }
+        return nil
     }
 }
