@@ -1,6 +1,10 @@
 // swift-tools-version: 6.3
 import PackageDescription
 
+/// A package found by path takes its directory's name as its identity, so the root package
+/// is named after wherever it was cloned.
+let root = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "switchboard")
+
 // Benchmarks live in their own package so the main one builds without the benchmark tooling.
 // Run: cd Benchmarks && swift package benchmark   (see README.md here)
 let package = Package(
@@ -16,13 +20,14 @@ let package = Package(
             name: "MCPBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MCPClient", package: "switchboard"),
-                .product(name: "MCPTransport", package: "switchboard"),
-                .product(name: "MCPWire", package: "switchboard"),
-                .product(name: "JSONCore", package: "switchboard"),
-                .product(name: "MCPServer", package: "switchboard"),
-                .product(name: "MCPTesting", package: "switchboard"),
-                .product(name: "DemoServer", package: "switchboard"),
+                .product(name: "MCPClient", package: root),
+                .product(name: "MCPConnect", package: root),
+                .product(name: "MCPTransport", package: root),
+                .product(name: "MCPWire", package: root),
+                .product(name: "JSONCore", package: root),
+                .product(name: "MCPServer", package: root),
+                .product(name: "MCPTesting", package: root),
+                .product(name: "DemoServer", package: root),
             ],
             path: "Benchmarks/MCPBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -3,6 +3,7 @@ import DemoServer
 import Foundation
 import JSONCore
 import MCPClient
+import MCPConnect
 import MCPServer
 import MCPTesting
 import MCPTransport
@@ -29,8 +30,33 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await Stubs.stdioSession()
-    } teardown: { session in
-        await session.close()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    Benchmark("stdio tools/call, sequential, on the connection's thread (C stub)") { benchmark, session in
+        // As `switchboard bench` runs: the caller prefers the reader thread's executor.
+        await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
+            for _ in benchmark.scaledIterations {
+                blackHole(try? await session.callTool("echo", arguments: echoArguments))
+            }
+        }
+    } setup: {
+        try await Stubs.stdioSession()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    Benchmark("HTTP tools/call, sequential, on the event loop (C stub)") { benchmark, stub in
+        await withTaskExecutorPreference(stub.session.transport.preferredTaskExecutor) {
+            for _ in benchmark.scaledIterations {
+                blackHole(try? await stub.session.callTool("echo", arguments: echoArguments))
+            }
+        }
+    } setup: {
+        try await Stubs.httpSession()
+    } teardown: {
+        await Cleanup.shared.run()
     }
 
     Benchmark(
@@ -46,8 +72,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await Stubs.stdioSession()
-    } teardown: { session in
-        await session.close()
+    } teardown: {
+        await Cleanup.shared.run()
     }
 
     Benchmark("HTTP tools/call, sequential (C stub)") { benchmark, stub in
@@ -56,9 +82,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await Stubs.httpSession()
-    } teardown: { stub in
-        await stub.session.close()
-        kill(stub.serverPID, SIGKILL)
+    } teardown: {
+        await Cleanup.shared.run()
     }
 
     Benchmark("in-memory tools/call (demo server)") { benchmark, session in
@@ -67,8 +92,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await Stubs.inMemorySession()
-    } teardown: { session in
-        await session.close()
+    } teardown: {
+        await Cleanup.shared.run()
     }
 
     let response = Array(
@@ -119,6 +144,7 @@ enum Stubs {
     static func stdioSession() async throws -> ClientSession {
         let session = try await ClientSession.connect(to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))))
         _ = try await session.allTools()
+        await Cleanup.shared.add { await session.close() }
         return session
     }
 
@@ -139,8 +165,11 @@ enum Stubs {
         }
         // The stub binds at once; give it a moment before the first connection.
         try await Task.sleep(for: .milliseconds(200))
+        let serverPID = pid
+        await Cleanup.shared.add { kill(serverPID, SIGKILL) }
         let session = try await ClientSession.connect(to: .http(url: "http://127.0.0.1:\(port)/mcp"))
         _ = try await session.allTools()
+        await Cleanup.shared.add { await session.close() }
         return HTTPStub(session: session, serverPID: pid)
     }
 
@@ -150,8 +179,23 @@ enum Stubs {
         Task { try await serverSession.run() }
         let session = try await ClientSession.connect(transport: client)
         _ = try await session.allTools()
+        await Cleanup.shared.add { await session.close() }
         return session
     }
 
     struct StubError: Error, CustomStringConvertible { var description: String }
+}
+
+/// What a benchmark's setup started, stopped by its teardown (which gets no arguments).
+actor Cleanup {
+    static let shared = Cleanup()
+    private var steps: [@Sendable () async -> Void] = []
+
+    func add(_ step: @escaping @Sendable () async -> Void) { steps.append(step) }
+
+    func run() async {
+        let current = steps.reversed()
+        steps.removeAll()
+        for step in current { await step() }
+    }
 }
