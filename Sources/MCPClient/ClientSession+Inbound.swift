@@ -40,6 +40,17 @@ extension ClientSession: TransportInbound {
         finishStreams(closedBy: error == nil ? nil : failure)
     }
 
+    public func connectionLost(_ error: TransportError) {
+        let failure = MCPError(transport: error, while: "the connection")
+        let resumes = pending.withLock { $0.abortAll(failure) }
+        for resume in resumes { resume.continuation.resume(returning: resume.outcome) }
+        // A restarted legacy server knows nothing of our handshake: do it again before the
+        // next request. Modern servers need nothing.
+        if negotiation?.era == .legacy { handshakeNeeded.store(true, ordering: .releasing) }
+        toolCatalog.invalidate()
+        publish(event: .connectionLost(failure))
+    }
+
     private func complete(_ id: RequestID, _ outcome: RequestOutcome) {
         let (known, resume) = pending.withLock { $0.complete(id, outcome) }
         if let resume {

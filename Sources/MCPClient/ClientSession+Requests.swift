@@ -28,6 +28,10 @@ extension ClientSession {
                 throw MCPError(.protocolError, "the session has not negotiated a protocol version")
             }
             let generation = reinitialization.current
+            if negotiation.era == .legacy, handshakeNeeded.exchange(false, ordering: .acquiring) {
+                try await reestablishLegacySession(seenGeneration: generation)
+                continue
+            }
             var sent = params
             if negotiation.era == .modern || options.meta != nil {
                 var meta = sent.object("_meta") ?? [:]

@@ -51,6 +51,8 @@ public final class ClientSession: Sendable {
     let listenState = Mutex<ListenState>(ListenState())
     let reinitialization = Reinitialization()
     let malformedCount = Atomic<Int>(0)
+    /// Set when a legacy server's connection was re-established: run `initialize` again first.
+    let handshakeNeeded = Atomic<Bool>(false)
 
     struct Lifecycle {
         var timerTask: Task<Void, Never>?

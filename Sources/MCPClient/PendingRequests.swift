@@ -107,6 +107,21 @@ struct PendingRequests {
         entries.values.lazy.map(\.deadline).min()
     }
 
+    /// Fails every request in flight with `error`, leaving the table open for new ones (the
+    /// connection was lost and will be re-established).
+    mutating func abortAll(_ error: MCPError) -> [Resume] {
+        let resumes = entries.values.compactMap { entry in
+            entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }
+        }
+        // Entries without a waiter yet keep the failure for when it attaches.
+        for (id, var entry) in entries where entry.continuation == nil {
+            entry.earlyOutcome = .failure(error)
+            entries[id] = entry
+        }
+        entries = entries.filter { $0.value.continuation == nil }
+        return resumes
+    }
+
     /// Closes the table: every waiter fails with `error`, and later registrations fail at once.
     mutating func close(_ error: MCPError) -> [Resume] {
         if closedError == nil { closedError = error }

@@ -55,6 +55,9 @@ public enum SessionEvent: Sendable {
     case malformedMessage(TransportError)
     /// Notifications were dropped because no one was reading them fast enough.
     case notificationsDropped(count: Int)
+    /// The connection was lost with requests in flight; the next request re-establishes it
+    /// (a restarted server process).
+    case connectionLost(MCPError)
     /// The connection closed; `nil` when closed by this side.
     case closed(MCPError?)
 }

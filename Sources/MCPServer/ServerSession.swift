@@ -128,6 +128,10 @@ extension ServerSession: TransportInbound {
 
     public func requestFailed(_ id: RequestID, _ error: TransportError) {}
 
+    public func connectionLost(_ error: TransportError) {
+        closed(error)
+    }
+
     public func closed(_ error: TransportError?) {
         let waiting = outgoing.withLock { pending in
             defer { pending.removeAll() }

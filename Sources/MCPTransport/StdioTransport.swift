@@ -44,7 +44,35 @@ public struct ProcessConfiguration: Sendable, Hashable {
 /// stdin and stdout. stderr is captured separately (see ``Options/stderrHandler``).
 ///
 /// Shutdown follows the specification: close stdin, wait, SIGTERM, wait, SIGKILL.
+///
+/// With a ``RestartPolicy``, a server that exits on its own is started again on the next
+/// send, as the specification recommends ("the client SHOULD restart it"): the requests in
+/// flight are lost (the receiver hears ``TransportInbound/connectionLost(_:)``), later ones go
+/// to the new process. Restarts back off exponentially, and too many in a short time end the
+/// transport with ``TransportError/Code/crashLoop`` and the server's last stderr lines.
 public final class StdioTransport: Transport {
+    /// When to start a server again after it exits on its own.
+    public struct RestartPolicy: Sendable, Hashable {
+        /// How many restarts are allowed within ``window``; 0 means never restart.
+        public var maximumRestarts: Int
+        public var window: Duration
+        /// The wait before the first restart; it doubles with each restart in the window.
+        public var initialBackoff: Duration
+        public var maximumBackoff: Duration
+
+        public init(maximumRestarts: Int, window: Duration, initialBackoff: Duration = .milliseconds(50), maximumBackoff: Duration = .seconds(5)) {
+            self.maximumRestarts = maximumRestarts
+            self.window = window
+            self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
+        }
+
+        /// Never restart: an exit closes the transport.
+        public static let never = RestartPolicy(maximumRestarts: 0, window: .zero)
+        /// Up to 5 restarts a minute.
+        public static let standard = RestartPolicy(maximumRestarts: 5, window: .seconds(60))
+    }
+
     public struct Options: Sendable {
         /// How long the server has to exit after its stdin closes, before SIGTERM.
         public var exitGracePeriod: Duration
@@ -54,23 +82,30 @@ public final class StdioTransport: Transport {
         public var maximumMessageBytes: Int
         /// Receives every line the server writes to stderr.
         public var stderrHandler: (@Sendable (String) -> Void)?
+        /// Whether and how often a server that exits is started again.
+        public var restart: RestartPolicy
 
         public init(
             exitGracePeriod: Duration = .seconds(2),
             terminateGracePeriod: Duration = .seconds(2),
             maximumMessageBytes: Int = 64 << 20,
-            stderrHandler: (@Sendable (String) -> Void)? = nil
+            stderrHandler: (@Sendable (String) -> Void)? = nil,
+            restart: RestartPolicy = .never
         ) {
             self.exitGracePeriod = exitGracePeriod
             self.terminateGracePeriod = terminateGracePeriod
             self.maximumMessageBytes = maximumMessageBytes
             self.stderrHandler = stderrHandler
+            self.restart = restart
         }
     }
 
     private enum State {
         case idle
         case running(ProcessChannel, Task<Void, Never>)
+        /// The process exited on its own; the next send starts it again.
+        case exited(TransportError)
+        case spawning(Task<ProcessChannel, any Error>)
         case closed
     }
 
@@ -78,8 +113,10 @@ public final class StdioTransport: Transport {
     public let options: Options
     public var kind: TransportKind { .stdio }
     private let state = Mutex(State.idle)
+    private let inbound = Mutex<(any TransportInbound)?>(nil)
     private let stderr: StderrCapture
     private let exitInfo = Mutex<(status: String?, pid: Int32?)>((nil, nil))
+    private let restarts = Mutex<(times: [ContinuousClock.Instant], total: Int)>(([], 0))
 
     public init(_ configuration: ProcessConfiguration, options: Options = Options()) {
         self.configuration = configuration
@@ -98,7 +135,18 @@ public final class StdioTransport: Transport {
     /// The server's process id while it runs.
     public var processID: Int32? { exitInfo.withLock { $0.pid } }
 
+    /// How many times the server has been started again after exiting.
+    public var restartCount: Int { restarts.withLock { $0.total } }
+
     public func start(_ inbound: any TransportInbound) async throws(TransportError) {
+        self.inbound.withLock { $0 = inbound }
+        let channel = try await spawn()
+        state.withLock { $0 = .running(channel.0, channel.1) }
+    }
+
+    /// Starts the process; returns its channel once the I/O thread runs.
+    private func spawn() async throws(TransportError) -> (ProcessChannel, Task<Void, Never>) {
+        guard let inbound = inbound.withLock({ $0 }) else { throw TransportError(.closed, "the stdio transport was not started") }
         var pipes: [(read: Int32, write: Int32)] = []
         for _ in 0..<3 {
             var fds: [Int32] = [0, 0]
@@ -128,7 +176,7 @@ public final class StdioTransport: Transport {
         // The process lives for as long as `Subprocess.run`'s body does, which outlives this
         // call: the task is owned by this transport and awaited by `close()`.
         let task = Task {
-            var closeError: TransportError?
+            var exitError: TransportError
             do {
                 let outcome = try await Subprocess.run(
                     executable,
@@ -160,7 +208,7 @@ public final class StdioTransport: Transport {
                 }
                 let status = String(describing: outcome.terminationStatus)
                 self.exitInfo.withLock { $0.status = status }
-                closeError = TransportError(
+                exitError = TransportError(
                     .processExited,
                     "server process '\(configuration.commandLine)' exited (\(status))",
                     exitStatus: status,
@@ -170,23 +218,40 @@ public final class StdioTransport: Transport {
                 let transportError = Self.describeSpawnFailure(error, configuration: configuration)
                 for fd in [stdinPipe.write, stdoutPipe.read, stderrPipe.read] { Glibc.close(fd) }
                 if started.resume(throwing: transportError) { return }
-                closeError = transportError
+                exitError = transportError
             }
-            let wasClosedByUs = self.state.withLock { state -> Bool in
-                if case .closed = state { return true }
-                state = .closed
-                return false
-            }
-            inbound.closed(wasClosedByUs ? nil : closeError)
+            self.processEnded(exitError)
         }
 
         do {
             let channel = try await started.wait()
-            state.withLock { $0 = .running(channel, task) }
+            return (channel, task)
         } catch let error as TransportError {
             throw error
         } catch {
             throw TransportError(.spawnFailed, "could not start '\(configuration.commandLine)': \(error)")
+        }
+    }
+
+    /// The process ended on its own, or after ``close()``.
+    private func processEnded(_ error: TransportError) {
+        enum Next { case closedByUs, lost, closed }
+        let restartable = options.restart.maximumRestarts > 0
+        let next: Next = state.withLock { state in
+            if case .closed = state { return .closedByUs }
+            guard case .running = state else { return .closedByUs }
+            if restartable {
+                state = .exited(error)
+                return .lost
+            }
+            state = .closed
+            return .closed
+        }
+        let receiver = inbound.withLock { $0 }
+        switch next {
+        case .closedByUs: receiver?.closed(nil)
+        case .lost: receiver?.connectionLost(error)
+        case .closed: receiver?.closed(error)
         }
     }
 
@@ -211,12 +276,79 @@ public final class StdioTransport: Transport {
         return TransportError(.spawnFailed, "could not start '\(configuration.commandLine)': \(error)")
     }
 
-    public func send(_ message: OutboundMessage) async throws(TransportError) {
-        let channel: ProcessChannel? = state.withLock { state in
-            if case .running(let channel, _) = state { return channel }
-            return nil
+    /// The running channel, starting the process again first if it exited and may restart.
+    private func channelForSending() async throws(TransportError) -> ProcessChannel {
+        enum Step {
+            case use(ProcessChannel)
+            case wait(Task<ProcessChannel, any Error>)
+            case fail(TransportError)
         }
-        guard let channel else { throw TransportError(.closed, "the stdio transport is not running") }
+        let step: Step = state.withLock { state in
+            switch state {
+            case .running(let channel, _): return .use(channel)
+            case .spawning(let task): return .wait(task)
+            case .idle: return .fail(TransportError(.closed, "the stdio transport is not running"))
+            case .closed: return .fail(TransportError(.closed, "the stdio transport is closed"))
+            case .exited(let lastError):
+                let delay: Duration
+                switch recordRestart() {
+                case .allowed(let backoff): delay = backoff
+                case .crashLoop(let count):
+                    let failure = TransportError(
+                        .crashLoop,
+                        "server '\(configuration.commandLine)' exited \(count) times within \(options.restart.window); giving up (last: \(lastError.message))",
+                        exitStatus: lastError.exitStatus,
+                        stderrTail: stderr.lastLines
+                    )
+                    state = .closed
+                    return .fail(failure)
+                }
+                // Starting again is shared: concurrent senders all wait for the same process.
+                let task = Task<ProcessChannel, any Error> {
+                    try await Task.sleep(for: delay)
+                    let (channel, runner) = try await self.spawn()
+                    self.state.withLock { $0 = .running(channel, runner) }
+                    return channel
+                }
+                state = .spawning(task)
+                return .wait(task)
+            }
+        }
+        switch step {
+        case .use(let channel): return channel
+        case .fail(let error):
+            if error.code == .crashLoop { inbound.withLock { $0 }?.closed(error) }
+            throw error
+        case .wait(let task):
+            do { return try await task.value } catch {
+                let failure = (error as? TransportError) ?? TransportError(.spawnFailed, "restart failed: \(error)")
+                state.withLock { state in
+                    if case .spawning = state { state = .exited(failure) }
+                }
+                throw failure
+            }
+        }
+    }
+
+    private enum RestartDecision { case allowed(Duration), crashLoop(Int) }
+
+    private func recordRestart() -> RestartDecision {
+        let policy = options.restart
+        let now = ContinuousClock.now
+        return restarts.withLock { history in
+            history.times.removeAll { now - $0 > policy.window }
+            if history.times.count >= policy.maximumRestarts { return .crashLoop(history.times.count + 1) }
+            let exponent = history.times.count
+            history.times.append(now)
+            history.total += 1
+            var backoff = policy.initialBackoff
+            for _ in 0..<exponent { backoff = min(backoff * 2, policy.maximumBackoff) }
+            return .allowed(exponent == 0 ? .zero : backoff)
+        }
+    }
+
+    public func send(_ message: OutboundMessage) async throws(TransportError) {
+        let channel = try await channelForSending()
         var frame: [UInt8] = []
         frame.reserveCapacity(256)
         message.message.encode(into: &frame)
@@ -233,13 +365,28 @@ public final class StdioTransport: Transport {
     }
 
     public func close() async {
-        let running: (ProcessChannel, Task<Void, Never>)? = state.withLock { state in
+        enum Action { case stop(ProcessChannel, Task<Void, Never>), wait(Task<ProcessChannel, any Error>), notify, nothing }
+        let action: Action = state.withLock { state in
             defer { state = .closed }
-            if case .running(let channel, let task) = state { return (channel, task) }
-            return nil
+            switch state {
+            case .running(let channel, let task): return .stop(channel, task)
+            case .spawning(let task): return .wait(task)
+            case .exited: return .notify
+            case .idle, .closed: return .nothing
+            }
         }
-        guard let (channel, task) = running else { return }
-        channel.requestClose()
-        await task.value
+        switch action {
+        case .stop(let channel, let task):
+            channel.requestClose()
+            await task.value
+        case .wait(let spawning):
+            spawning.cancel()
+            if let channel = try? await spawning.value { channel.requestClose() }
+            inbound.withLock { $0 }?.closed(nil)
+        case .notify:
+            inbound.withLock { $0 }?.closed(nil)
+        case .nothing:
+            break
+        }
     }
 }

@@ -14,6 +14,9 @@ public protocol TransportInbound: Sendable {
     func requestFailed(_ id: RequestID, _ error: TransportError)
     /// The transport closed; nothing more will arrive. `error` is `nil` after ``Transport/close()``.
     func closed(_ error: TransportError?)
+    /// The connection was lost with requests in flight, but the transport goes on: the next
+    /// message re-establishes it (a restarted server process). Nothing in flight will be answered.
+    func connectionLost(_ error: TransportError)
 }
 
 /// Something that carries whole JSON-RPC messages to and from one MCP peer.

@@ -28,6 +28,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         public static let malformedMessage = Code("malformedMessage")
         /// Writing to the connection failed.
         public static let writeFailed = Code("writeFailed")
+        /// A server kept exiting right after being started, and restarting was given up.
+        public static let crashLoop = Code("crashLoop")
         /// The URL or endpoint is not usable.
         public static let invalidEndpoint = Code("invalidEndpoint")
     }

@@ -106,6 +106,49 @@ struct StdioFaultTests {
         }
     }
 
+    @Test("with a restart policy, a server that died is started again on the next call")
+    func restartOnNextCall() async throws {
+        try Peers.require(Peers.python)
+        let transport = StdioTransport(
+            ProcessConfiguration(command: Peers.python, arguments: [Peers.pythonScript("fault_server.py")]),
+            options: StdioTransport.Options(restart: .standard)
+        )
+        let session = try await ClientSession.connect(transport: transport)
+        let events = session.events()
+        let firstPID = try #require(transport.processID)
+        await #expect { try await session.callTool("exit") } throws: { ($0 as? MCPError)?.code == .transportClosed }
+        let lost = try await firstMatch(in: events, within: .seconds(5)) { event -> Bool? in
+            if case .connectionLost = event { return true }
+            return nil
+        }
+        #expect(lost)
+        #expect(try await session.callTool("ok").text == "ok done")
+        #expect(transport.restartCount == 1)
+        #expect(transport.processID != firstPID)
+        await session.close()
+    }
+
+    @Test("a server that keeps dying ends in a crash-loop error with its stderr")
+    func crashLoop() async throws {
+        try Peers.require(Peers.python)
+        let transport = StdioTransport(
+            ProcessConfiguration(command: Peers.python, arguments: [Peers.pythonScript("fault_server.py")]),
+            options: StdioTransport.Options(restart: .init(maximumRestarts: 2, window: .seconds(60), initialBackoff: .milliseconds(10)))
+        )
+        let session = try await ClientSession.connect(transport: transport)
+        for _ in 0..<3 {
+            await #expect { try await session.callTool("exit") } throws: { ($0 as? MCPError)?.code == .transportClosed }
+        }
+        await #expect {
+            try await session.callTool("ok")
+        } throws: { error in
+            guard let error = error as? MCPError, let transportError = error.transportError else { return false }
+            return transportError.code == .crashLoop && transportError.stderrTail.contains("fault server: exiting on purpose")
+        }
+        #expect(transport.restartCount == 2)
+        await session.close()
+    }
+
     @Test("closing stops a server that ignores stdin closing, by SIGTERM")
     func shutdownEscalates() async throws {
         // `sleep` ignores stdin, so only a signal ends it.
@@ -148,4 +191,5 @@ final class ClosedRecorder: TransportInbound {
     func receiveMalformed(_ error: TransportError) {}
     func requestFailed(_ id: RequestID, _ error: TransportError) {}
     func closed(_ error: TransportError?) {}
+    func connectionLost(_ error: TransportError) {}
 }
