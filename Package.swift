@@ -39,6 +39,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Wire: values only, no I/O.
@@ -101,7 +105,17 @@ let package = Package(
         .target(name: "DemoServer", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
 
         // Orchestration.
-        .target(name: "Switchboard", dependencies: ["MCPClient", "MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
+        .target(
+            name: "Switchboard",
+            dependencies: [
+                "MCPClient", "MCPTransport", "MCPWire", "JSONCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Apps: the command tree, the lean binary, and the one with HTTP.
         .target(
@@ -110,6 +124,8 @@ let package = Package(
                 "Switchboard", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -149,6 +165,13 @@ let package = Package(
         .testTarget(
             name: "FaultTests",
             dependencies: ["TestSupport", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ResilienceTests",
+            dependencies: [
+                "TestSupport", "Switchboard", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

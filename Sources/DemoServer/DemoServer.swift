@@ -14,8 +14,19 @@ import Synchronization
 public enum DemoServer {
     public static let name = "switchboard-demo"
 
-    /// Builds the server.
-    public static func make(options: Server.Options = Server.Options()) -> Server {
+    /// Builds the server; with `chaos`, the fault-injection tools too (see ``ChaosOptions``).
+    public static func make(options: Server.Options = Server.Options(), chaos: ChaosOptions? = nil) -> Server {
+        var options = options
+        var chaosState: Chaos?
+        if let chaos {
+            let state = Chaos(options: chaos)
+            chaosState = state
+            let previous = options.requestObserver
+            options.requestObserver = { method in
+                state.record("method:" + method)
+                previous?(method)
+            }
+        }
         let server = Server(
             info: Implementation(name: name, version: "1.0.0", title: "Switchboard demo server"),
             instructions: "A demo server: try `echo`, `add`, `stats` or `sleep`, read demo://readme.",
@@ -25,6 +36,7 @@ public enum DemoServer {
         addTools(to: server, counter: counter)
         addResources(to: server, counter: counter)
         addPrompts(to: server)
+        if let chaosState { addChaosTools(to: server, chaos: chaosState) }
         return server
     }
 

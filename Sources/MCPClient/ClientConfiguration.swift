@@ -27,6 +27,14 @@ public struct ClientConfiguration: Sendable {
     public var logger: Logger
     /// How many undelivered notifications each subscriber may hold before the oldest are dropped.
     public var notificationBufferSize: Int
+    /// The name this server goes by in metrics, caches and traces (the configuration's name);
+    /// the server's own reported name when `nil`.
+    public var serverName: String?
+    /// Wrappers around every request, outermost first (see ``RequestInterceptor``).
+    public var interceptors: [any RequestInterceptor]
+    /// Whether the server's tool annotations (read-only, idempotent, destructive) are believed.
+    /// They are hints from the server and untrusted by default, as the specification says.
+    public var trustToolAnnotations: Bool
 
     public init(
         clientInfo: Implementation = Implementation(name: "switchboard", version: switchboardVersion),
@@ -38,7 +46,10 @@ public struct ClientConfiguration: Sendable {
         maximumInputRounds: Int = 8,
         validateStructuredContent: Bool = true,
         logger: Logger = Logger(label: "switchboard.client", factory: { _ in SwiftLogNoOpLogHandler() }),
-        notificationBufferSize: Int = 1024
+        notificationBufferSize: Int = 1024,
+        serverName: String? = nil,
+        interceptors: [any RequestInterceptor] = [],
+        trustToolAnnotations: Bool = false
     ) {
         self.clientInfo = clientInfo
         self.handlers = handlers
@@ -50,6 +61,9 @@ public struct ClientConfiguration: Sendable {
         self.validateStructuredContent = validateStructuredContent
         self.logger = logger
         self.notificationBufferSize = notificationBufferSize
+        self.serverName = serverName
+        self.interceptors = interceptors
+        self.trustToolAnnotations = trustToolAnnotations
     }
 
     /// The capabilities sent to servers.

@@ -48,6 +48,10 @@ extension ClientSession: TransportInbound {
         // next request. Modern servers need nothing.
         if negotiation?.era == .legacy { handshakeNeeded.store(true, ordering: .releasing) }
         toolCatalog.invalidate()
+        if let chain {
+            let name = serverName
+            for interceptor in chain.interceptors { interceptor.connectionLost(server: name) }
+        }
         publish(event: .connectionLost(failure))
     }
 
@@ -75,6 +79,10 @@ extension ClientSession: TransportInbound {
             toolCatalog.invalidate()
         default:
             break
+        }
+        if let chain {
+            let name = serverName
+            for interceptor in chain.interceptors { interceptor.didReceive(typed, server: name) }
         }
         publish(typed)
     }

@@ -9,18 +9,64 @@ extension ClientSession {
     /// Methods whose results may be `input_required` (2026-07-28).
     static let multiRoundTripMethods: Set<String> = [Method.toolsCall, Method.promptsGet, Method.resourcesRead]
 
-    /// Sends a request and returns its result object, handling what every request shares:
-    /// the modern `_meta`, `input_required` rounds, an expired legacy HTTP session, and a
-    /// server that stopped supporting the negotiated version.
+    /// Sends a request and returns its result object.
     ///
-    /// Use this for methods the typed API does not cover.
+    /// The request passes through the configured interceptors (``ClientConfiguration/interceptors``)
+    /// with one deadline for all its attempts, then to the server. Use this for methods the
+    /// typed API does not cover.
     public func request(
         _ method: String,
         params: JSONObject? = nil,
         options: RequestOptions = .default,
         headers: [(name: String, value: String)] = []
     ) async throws(MCPError) -> JSONObject {
-        var params = params ?? [:]
+        let request = InterceptedRequest(method: method, params: params ?? [:], options: options, headers: headers)
+        let deadline = ContinuousClock.now + (options.timeout ?? configuration.defaultTimeout)
+        guard let chain else {
+            return try await perform(request, deadline: deadline)
+        }
+        let toolName = request.toolName
+        let context = InterceptorContext(
+            server: serverName,
+            method: method,
+            toolName: toolName,
+            tool: toolName.flatMap { toolCatalog.entry($0)?.tool },
+            annotationsTrusted: configuration.trustToolAnnotations,
+            deadline: deadline,
+            protocolVersion: negotiation?.protocolVersion,
+            timeline: options.timeline
+        )
+        return try await chain.run(request, context)
+    }
+
+    /// The last step of the interceptor chain: one attempt at the server.
+    func perform(_ request: InterceptedRequest, context: InterceptorContext) async throws(MCPError) -> JSONObject {
+        var request = request
+        if let trace = context.traceContext {
+            var meta = request.params.object("_meta") ?? [:]
+            meta[MetaKey.traceparent] = .string(trace.traceparent)
+            if let state = trace.tracestate { meta[MetaKey.tracestate] = .string(state) }
+            request.params["_meta"] = .object(meta)
+        }
+        guard context.timeline != nil else { return try await perform(request, deadline: context.deadline) }
+        context.note("server", "attempt \(context.attempt): \(request.method) sent")
+        do {
+            let result = try await perform(request, deadline: context.deadline)
+            context.note("server", "answered")
+            return result
+        } catch {
+            context.note("server", "failed: \(error.code)")
+            throw error
+        }
+    }
+
+    /// Sends one request, handling what every request shares: the modern `_meta`,
+    /// `input_required` rounds, an expired legacy HTTP session or a restarted legacy server,
+    /// and a server that stopped supporting the negotiated version.
+    func perform(_ request: InterceptedRequest, deadline: ContinuousClock.Instant) async throws(MCPError) -> JSONObject {
+        let method = request.method
+        let options = request.options
+        var params = request.params
         var rounds = 0
         var recovered = false
         while true {
@@ -42,13 +88,19 @@ extension ClientSession {
                 if let extra = options.meta { meta.merge(extra) }
                 sent["_meta"] = .object(meta)
             }
+            // Rounds of `input_required` are new exchanges with a person or model in between:
+            // each gets the full timeout. The first uses what is left of the call's deadline.
+            let timeout = rounds == 0 ? max(.zero, ContinuousClock.now.duration(to: deadline)) : (options.timeout ?? configuration.defaultTimeout)
+            guard timeout > .zero else {
+                throw MCPError(.timeout, "\(method) ran out of time before it could be sent")
+            }
             let (_, outcome) = await exchange(
                 method: method,
                 params: sent.isEmpty ? nil : sent,
                 protocolVersion: negotiation.protocolVersion,
-                timeout: options.timeout ?? configuration.defaultTimeout,
+                timeout: timeout,
                 options: options,
-                headers: headers
+                headers: request.headers
             )
             switch outcome {
             case .result(let result):

@@ -59,12 +59,29 @@ public final class ClientSession: Sendable {
         var closed = false
     }
 
+    /// The interceptors around every request, with the step that sends to the server last;
+    /// `nil` when there are none (then requests go straight out).
+    let chain: InterceptorChain?
+
     /// Creates a session over `transport`. Call ``start()`` (or use ``connect(transport:configuration:)``).
     public init(transport: any Transport, configuration: ClientConfiguration = ClientConfiguration()) {
         self.transport = transport
         self.configuration = configuration
         self.logger = configuration.logger
+        if configuration.interceptors.isEmpty {
+            chain = nil
+        } else {
+            let session = WeakSessionReference()
+            chain = InterceptorChain(configuration.interceptors) { request, context throws(MCPError) in
+                guard let live = session.value else { throw MCPError(.transportClosed, "the session is gone") }
+                return try await live.perform(request, context: context)
+            }
+            session.value = self
+        }
     }
+
+    /// The name of this server in metrics, caches and traces.
+    public var serverName: String { configuration.serverName ?? serverInfo?.name ?? "server" }
 
     /// Connects, negotiates a protocol version, and returns the ready session.
     public static func connect(
@@ -273,4 +290,15 @@ actor Reinitialization {
 struct WeakReference<Object: AnyObject & Sendable>: Sendable {
     weak var value: Object?
     init(_ value: Object) { self.value = value }
+}
+
+/// The chain's way back to its session, without keeping the session alive.
+final class WeakSessionReference: Sendable {
+    private struct Box { weak var session: ClientSession? }
+    private let box = Mutex(Box())
+    init() {}
+    var value: ClientSession? {
+        get { box.withLock { $0.session } }
+        set { box.withLock { $0.session = newValue } }
+    }
 }

@@ -40,6 +40,14 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         public static let invalidArguments = Code("invalidArguments")
         /// No protocol version is spoken by both sides.
         public static let unsupportedVersion = Code("unsupportedVersion")
+        /// A circuit breaker is open for this server or tool; see ``MCPError/retryAfter``.
+        public static let circuitOpen = Code("circuitOpen")
+        /// A rate limit allows no more calls now; see ``MCPError/retryAfter``.
+        public static let rateLimited = Code("rateLimited")
+        /// Too many calls are already in flight to this server (a concurrency limit).
+        public static let overloaded = Code("overloaded")
+        /// The tool's definition changed since it was approved (tool pinning); approve it again to call it.
+        public static let toolChanged = Code("toolChanged")
     }
 
     public var code: Code
@@ -52,6 +60,8 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
     public var transportError: TransportError?
     /// The tool's result, for ``Code/toolError``.
     public var toolResult: CallToolResult?
+    /// When trying again makes sense, for ``Code/circuitOpen`` and ``Code/rateLimited``.
+    public var retryAfter: Duration?
 
     public init(
         _ code: Code,
@@ -59,8 +69,10 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         rpcError: JSONRPCError? = nil,
         violations: [SchemaViolation] = [],
         transportError: TransportError? = nil,
-        toolResult: CallToolResult? = nil
+        toolResult: CallToolResult? = nil,
+        retryAfter: Duration? = nil
     ) {
+        self.retryAfter = retryAfter
         self.code = code
         self.message = message
         self.rpcError = rpcError

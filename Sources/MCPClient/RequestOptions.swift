@@ -20,6 +20,10 @@ public struct RequestOptions: Sendable {
     public var meta: JSONObject?
     /// Whether tool arguments are checked against the tool's input schema before sending.
     public var validateArguments: Bool
+    /// Skip caches for this call: ask the server, and do not store the answer.
+    public var bypassCache: Bool
+    /// Collects what each interceptor did during the call (for `call --trace`).
+    public var timeline: CallTimeline?
 
     public init(
         timeout: Duration? = nil,
@@ -27,7 +31,9 @@ public struct RequestOptions: Sendable {
         resetTimeoutOnProgress: Bool = false,
         maximumTotalTimeout: Duration? = nil,
         meta: JSONObject? = nil,
-        validateArguments: Bool = true
+        validateArguments: Bool = true,
+        bypassCache: Bool = false,
+        timeline: CallTimeline? = nil
     ) {
         self.timeout = timeout
         self.onProgress = onProgress
@@ -35,6 +41,8 @@ public struct RequestOptions: Sendable {
         self.maximumTotalTimeout = maximumTotalTimeout
         self.meta = meta
         self.validateArguments = validateArguments
+        self.bypassCache = bypassCache
+        self.timeline = timeline
     }
 
     public static let `default` = RequestOptions()

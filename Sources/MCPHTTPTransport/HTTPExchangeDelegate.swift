@@ -137,9 +137,11 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
             inbound.requestFailed(id, TransportError(.sessionExpired, "the server no longer knows this session (HTTP 404)", httpStatus: 404))
             return
         }
-        // A JSON-RPC error in the body is the server's real answer (modern servers use 400 for
-        // version and header errors, 404 for unknown methods).
-        if snapshot.contentType.hasPrefix("application/json"),
+        // A JSON-RPC error in the body of a 4xx is the server's real answer (modern servers use
+        // 400 for version and header errors, 404 for unknown methods). 5xx and 429 say the
+        // server could not answer now, whatever the body: they stay HTTP failures, which may
+        // be retried.
+        if snapshot.status < 500, snapshot.status != 429, snapshot.contentType.hasPrefix("application/json"),
             let messages = try? JSONRPCMessage.decodeFrame(body.readableBytesView),
             case .errorResponse(let error)? = messages.first
         {

@@ -15,6 +15,7 @@ extension Server {
         connection: LegacyConnection?,
         channel: any RequestChannel
     ) async -> Result<JSONObject, ServerError> {
+        options.requestObserver?(request.method)
         let params = request.params ?? [:]
         let context: RequestContext
         if let metadata = RequestMetadata(meta: params.object("_meta")) {

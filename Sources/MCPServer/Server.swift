@@ -31,11 +31,19 @@ public final class Server: Sendable {
         public var listTTLMilliseconds: Int
         /// The versions served, newest first.
         public var versions: [ProtocolVersion]
+        /// Told the method of every request, before it is handled (for tests that count traffic).
+        public var requestObserver: (@Sendable (String) -> Void)?
 
-        public init(pageSize: Int? = nil, listTTLMilliseconds: Int = 60_000, versions: [ProtocolVersion] = ProtocolVersion.supported) {
+        public init(
+            pageSize: Int? = nil,
+            listTTLMilliseconds: Int = 60_000,
+            versions: [ProtocolVersion] = ProtocolVersion.supported,
+            requestObserver: (@Sendable (String) -> Void)? = nil
+        ) {
             self.pageSize = pageSize
             self.listTTLMilliseconds = listTTLMilliseconds
             self.versions = versions
+            self.requestObserver = requestObserver
         }
     }
 
@@ -67,6 +75,15 @@ public final class Server: Sendable {
         registry.withLock { registry in
             registry.tools.removeAll { $0.tool.name == tool.name }
             registry.tools.append((tool, handler))
+        }
+        changes.publish(.toolsListChanged)
+    }
+
+    /// Replaces a tool's definition, keeping its handler. Connected clients are told the list changed.
+    public func replaceTool(_ tool: Tool) {
+        registry.withLock { registry in
+            guard let index = registry.tools.firstIndex(where: { $0.tool.name == tool.name }) else { return }
+            registry.tools[index].tool = tool
         }
         changes.publish(.toolsListChanged)
     }

@@ -1,4 +1,4 @@
-import JSONCore
+public import JSONCore
 public import MCPTransport
 
 /// One server entry of a configuration file, in the common `mcpServers` shape used by
@@ -11,10 +11,39 @@ public struct ServerEntry: Sendable, Hashable {
 
     public var name: String
     public var kind: Kind
+    /// Switchboard's own settings for this server (the `"switchboard"` member).
+    public var settings: ServerSettings
 
-    public init(name: String, kind: Kind) {
+    public init(name: String, kind: Kind, settings: ServerSettings = ServerSettings()) {
         self.name = name
         self.kind = kind
+        self.settings = settings
+    }
+}
+
+/// Switchboard's settings for one server, kept apart from the common shape in a
+/// `"switchboard"` member so other tools reading the same file are not confused.
+public struct ServerSettings: Sendable, Hashable {
+    /// The interceptor chain for this server (see ``InterceptorRegistry``); the file's, or the default, when nil.
+    public var interceptors: [JSONValue]?
+    /// Whether this server's tool annotations are believed (for caching and retries).
+    public var trustAnnotations: Bool
+
+    public init(interceptors: [JSONValue]? = nil, trustAnnotations: Bool = false) {
+        self.interceptors = interceptors
+        self.trustAnnotations = trustAnnotations
+    }
+}
+
+/// A whole configuration file: its servers and the settings shared by all of them.
+public struct ConfigurationFile: Sendable, Hashable {
+    public var servers: [ServerEntry]
+    /// The interceptor chain for servers that name none.
+    public var interceptors: [JSONValue]?
+
+    public init(servers: [ServerEntry], interceptors: [JSONValue]? = nil) {
+        self.servers = servers
+        self.interceptors = interceptors
     }
 }
 
@@ -35,6 +64,11 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 public enum ServerConfigFile {
     /// Parses `text` (the contents of `file`) into its server entries, in file order.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> [ServerEntry] {
+        try parseFile(text, file: file).servers
+    }
+
+    /// Parses `text` (the contents of `file`) into servers and shared settings.
+    public static func parseFile(_ text: String, file: String) throws(ConfigError) -> ConfigurationFile {
         let root: JSONValue
         do { root = try JSONValue(parsing: text) } catch {
             throw ConfigError(file: file, message: "not valid JSON: \(error)")
@@ -49,7 +83,35 @@ public enum ServerConfigFile {
             }
             entries.append(try entry(name: name, server, file: file))
         }
-        return entries
+        var interceptors: [JSONValue]?
+        if let value = root["switchboard"]?["interceptors"] ?? root["interceptors"] {
+            guard case .array(let items) = value else {
+                throw ConfigError(file: file, message: "\"interceptors\" must be an array")
+            }
+            interceptors = items
+        }
+        return ConfigurationFile(servers: entries, interceptors: interceptors)
+    }
+
+    static func settings(name: String, _ server: JSONObject, file: String) throws(ConfigError) -> ServerSettings {
+        guard let value = server["switchboard"] else { return ServerSettings() }
+        guard case .object(let object) = value else {
+            throw ConfigError(file: file, message: "server \"\(name)\": \"switchboard\" must be an object")
+        }
+        var settings = ServerSettings()
+        if let chain = object["interceptors"] {
+            guard case .array(let items) = chain else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"interceptors\" must be an array")
+            }
+            settings.interceptors = items
+        }
+        if let trust = object["trustAnnotations"] {
+            guard let flag = trust.boolValue else {
+                throw ConfigError(file: file, message: "server \"\(name)\": \"trustAnnotations\" must be true or false")
+            }
+            settings.trustAnnotations = flag
+        }
+        return settings
     }
 
     static func entry(name: String, _ server: JSONObject, file: String) throws(ConfigError) -> ServerEntry {
@@ -86,7 +148,8 @@ public enum ServerConfigFile {
                         arguments: try strings("args"),
                         environment: try map("env"),
                         workingDirectory: server.string("cwd")
-                    ))
+                    )),
+                settings: try settings(name: name, server, file: file)
             )
         }
         if let url = server["url"] {
@@ -103,7 +166,9 @@ public enum ServerConfigFile {
                     message: "server \"\(name)\": unknown type \"\(other)\" (use http, streamable-http or sse)"
                 )
             }
-            return ServerEntry(name: name, kind: .http(url: url, headers: try map("headers"), transport: transport))
+            return ServerEntry(
+                name: name, kind: .http(url: url, headers: try map("headers"), transport: transport),
+                settings: try settings(name: name, server, file: file))
         }
         throw ConfigError(file: file, message: "server \"\(name)\" needs either \"command\" or \"url\"")
     }

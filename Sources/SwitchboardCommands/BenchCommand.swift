@@ -71,6 +71,7 @@ struct BenchCommand: AsyncParsableCommand {
         let total = count
         let tool = self.tool
         let concurrency = self.concurrency
+        let options = server.requestOptions()
         // The calls run on the connection's own thread where the transport has one (stdio):
         // each answer then resumes its caller without waking a second thread.
         let parts = await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
@@ -84,7 +85,7 @@ struct BenchCommand: AsyncParsableCommand {
                         guard index < total else { break }
                         let before = Terminal.nanoseconds()
                         do {
-                            let result = try await session.callTool(tool, arguments: arguments)
+                            let result = try await session.callTool(tool, arguments: arguments, options: options)
                             if result.isError {
                                 part.errors += 1
                                 if part.firstError == nil { part.firstError = "tool error: \(result.text)" }
@@ -162,7 +163,9 @@ struct BenchResult {
     }
 
     func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-    func format(_ value: Double) -> String {
+    func format(_ value: Double) -> String { Self.format(value) }
+
+    static func format(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }

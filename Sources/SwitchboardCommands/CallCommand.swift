@@ -21,6 +21,7 @@ struct CallCommand: AsyncParsableCommand {
     @Argument(help: "The tool's name.") var tool: String
     @Argument(help: "Arguments as key=value pairs.") var pairs: [String] = []
     @Option(name: .long, help: ArgumentHelp("The arguments as a JSON object.", valueName: "json")) var args: String?
+    @Flag(name: .long, help: "Print what each interceptor did during the call, on stderr.") var trace = false
     @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
@@ -48,7 +49,15 @@ struct CallCommand: AsyncParsableCommand {
                     }
                     arguments = try ArgumentCoercion.coerce(pairs, schema: definition.inputSchema)
                 }
-                let result = try await session.callTool(tool, arguments: arguments)
+                let timeline = trace ? CallTimeline() : nil
+                let result: CallToolResult
+                do {
+                    result = try await session.callTool(tool, arguments: arguments, options: server.requestOptions(timeline: timeline))
+                } catch {
+                    if let timeline { printTimeline(timeline) }
+                    throw error
+                }
+                if let timeline { printTimeline(timeline) }
                 if output.json {
                     Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
                 } else {
@@ -56,6 +65,15 @@ struct CallCommand: AsyncParsableCommand {
                 }
                 if result.isError { throw ExitCode(1) }
             }
+        }
+    }
+
+    func printTimeline(_ timeline: CallTimeline) {
+        Terminal.error("trace:")
+        for entry in timeline.entries {
+            let microseconds = Double(entry.offset.components.seconds) * 1e6 + Double(entry.offset.components.attoseconds) / 1e12
+            let column = String(repeating: " ", count: max(0, 12 - entry.interceptor.count))
+            Terminal.error("  \(BenchResult.format(microseconds / 1000).leftPadded(9)) ms  \(entry.interceptor)\(column)\(entry.text)")
         }
     }
 

@@ -20,6 +20,9 @@ struct DemoServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Items per page in list results.") var pageSize: Int?
     @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
     @Option(name: .long, help: "Protocol versions to serve, comma-separated (default: all).") var versions: String?
+    @Flag(name: .long, help: "Add the fault-injection tools (lookup, write_record, chaos, executions).") var chaos = false
+    @Option(name: .long, help: "With --chaos: append each tool execution and request method to this file.") var countFile: String?
+    @Option(name: .long, help: "The ttlMs of list and read results, in milliseconds (0: do not cache).") var listTtlMs = 60_000
 
     func validate() throws {
         guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
@@ -36,7 +39,10 @@ struct DemoServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let server = DemoServer.make(options: Server.Options(pageSize: pageSize, versions: servedVersions))
+        let server = DemoServer.make(
+            options: Server.Options(pageSize: pageSize, listTTLMilliseconds: listTtlMs, versions: servedVersions),
+            chaos: chaos ? ChaosOptions(countFile: countFile) : nil
+        )
         if let http {
             let host = self.host
             try await CommandEnvironment.requireHTTP().serve(server, host: host, port: http, responseMode: responseMode) { port in

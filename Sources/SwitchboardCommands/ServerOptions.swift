@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSONCore
 import Logging
 import MCPClient
 import MCPTransport
@@ -34,12 +35,22 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .long, help: "Show what the server writes to stderr.")
     var verbose = false
 
+    @Option(name: .long, help: ArgumentHelp("Retries after a failed attempt, for calls safe to repeat (default 2).", valueName: "n"))
+    var retry: Int?
+
+    @Flag(name: .long, help: "Do not answer from the cache.")
+    var noCache = false
+
+    @Flag(name: .long, help: "Believe the server's tool annotations (read-only, idempotent) for caching and retries.")
+    var trustAnnotations = false
+
     func validate() throws {
         let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
         if config != nil && server == nil { throw ValidationError("--config needs --server NAME") }
         if server != nil && config == nil { throw ValidationError("--server needs --config FILE") }
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
+        if let retry, retry < 0 { throw ValidationError("--retry must be 0 or more") }
         for assignment in env where !assignment.contains("=") {
             throw ValidationError("--env expects NAME=value, got '\(assignment)'")
         }
@@ -75,6 +86,44 @@ struct ServerOptions: ParsableArguments {
     enum Endpoint {
         case stdio(ProcessConfiguration, StdioTransport.Options)
         case http(url: String, options: HTTPOptions, transport: HTTPTransportChoice)
+    }
+
+    /// Switchboard's settings for the chosen server: its interceptor chain and trust.
+    struct Settings {
+        var name: String?
+        var interceptors: [JSONValue]
+        var trustAnnotations: Bool
+        var file: String
+    }
+
+    /// The settings for the chosen server, from --config (when given) and the flags.
+    func settings() throws -> Settings {
+        var settings = Settings(name: nil, interceptors: InterceptorRegistry.defaultChain, trustAnnotations: trustAnnotations, file: "(defaults)")
+        if let config, let server {
+            let text: String
+            do { text = try Terminal.readFile(config) } catch { throw ValidationError("cannot read \(config): \(error)") }
+            let parsed: ConfigurationFile
+            do { parsed = try ServerConfigFile.parseFile(text, file: config) } catch { throw ValidationError("\(error)") }
+            if let entry = parsed.servers.first(where: { $0.name == server }) {
+                settings.name = entry.name
+                settings.interceptors = entry.settings.interceptors ?? parsed.interceptors ?? InterceptorRegistry.defaultChain
+                settings.trustAnnotations = trustAnnotations || entry.settings.trustAnnotations
+                settings.file = config
+            }
+        }
+        if let retry {
+            // --retry N means N retries, N + 1 attempts, in the configured retry or a new one.
+            var replaced = false
+            settings.interceptors = settings.interceptors.map { specification in
+                guard specification.stringValue == "retry" || specification["name"]?.stringValue == "retry" else { return specification }
+                replaced = true
+                var object = specification.objectValue ?? ["name": "retry"]
+                object["maxAttempts"] = .int(retry + 1)
+                return .object(object)
+            }
+            if !replaced { settings.interceptors.append(["name": "retry", "maxAttempts": .int(retry + 1)]) }
+        }
+        return settings
     }
 
     /// The endpoint these options name; the built-in demo server when none is named.
@@ -116,13 +165,26 @@ struct ServerOptions: ParsableArguments {
         return (.stdio(demo, stdioOptions), "built-in demo server")
     }
 
-    func clientConfiguration(handlers: ClientHandlers = ClientHandlers()) -> ClientConfiguration {
-        ClientConfiguration(
+    func clientConfiguration(handlers: ClientHandlers = ClientHandlers()) throws -> ClientConfiguration {
+        let settings = try settings()
+        let interceptors: [any RequestInterceptor]
+        do { interceptors = try InterceptorRegistry.standard.make(settings.interceptors, file: settings.file) } catch {
+            throw ValidationError("\(error)")
+        }
+        return ClientConfiguration(
             handlers: handlers,
             pinnedVersion: protocolVersion.map(ProtocolVersion.init(rawValue:)),
             defaultTimeout: timeoutDuration,
-            probeTimeout: min(timeoutDuration, .seconds(10))
+            probeTimeout: min(timeoutDuration, .seconds(10)),
+            serverName: settings.name,
+            interceptors: interceptors,
+            trustToolAnnotations: settings.trustAnnotations
         )
+    }
+
+    /// Per-call options the flags imply.
+    func requestOptions(timeline: CallTimeline? = nil) -> RequestOptions {
+        RequestOptions(bypassCache: noCache, timeline: timeline)
     }
 
     /// Connects, runs `body`, closes. Failures become the documented exit codes.
@@ -131,7 +193,7 @@ struct ServerOptions: ParsableArguments {
         _ body: (ClientSession) async throws -> Result
     ) async throws -> Result {
         let (endpoint, _) = try endpoint()
-        let configuration = clientConfiguration(handlers: handlers)
+        let configuration = try clientConfiguration(handlers: handlers)
         let session: ClientSession
         do {
             switch endpoint {

@@ -31,3 +31,10 @@ struct TextTable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension String {
+    /// The string padded with spaces on the left to `width` characters.
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

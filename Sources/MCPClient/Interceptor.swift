@@ -1,0 +1,179 @@
+public import JSONCore
+public import MCPWire
+
+/// One outgoing request, as interceptors see and may change it.
+public struct InterceptedRequest: Sendable {
+    public var method: String
+    public var params: JSONObject
+    public var options: RequestOptions
+    /// Extra HTTP headers (`Mcp-Param-*`).
+    public var headers: [(name: String, value: String)]
+
+    public init(method: String, params: JSONObject, options: RequestOptions, headers: [(name: String, value: String)] = []) {
+        self.method = method
+        self.params = params
+        self.options = options
+        self.headers = headers
+    }
+
+    /// The tool a `tools/call` names.
+    public var toolName: String? { method == Method.toolsCall ? params.string("name") : nil }
+}
+
+/// What an interceptor knows about the call it wraps.
+public struct InterceptorContext: Sendable {
+    /// The server's name (its configuration name, or its reported name).
+    public var server: String
+    public var method: String
+    /// For `tools/call`: the tool's name and, when listed, its definition and annotations.
+    public var toolName: String?
+    public var tool: Tool?
+    /// Whether this server's tool annotations are trusted (they are hints, untrusted by default).
+    public var annotationsTrusted: Bool
+    /// 1 for the first attempt; retries count up.
+    public var attempt: Int
+    /// The one deadline that covers every attempt of this call.
+    public var deadline: ContinuousClock.Instant
+    /// The W3C trace context to carry in `_meta` (`traceparent`, `tracestate`), if any.
+    public var traceContext: TraceContext?
+    /// The negotiated protocol version.
+    public var protocolVersion: ProtocolVersion?
+    /// Where interceptors note what they did, when the caller asked to see it (`call --trace`).
+    public var timeline: CallTimeline?
+
+    public init(
+        server: String,
+        method: String,
+        toolName: String? = nil,
+        tool: Tool? = nil,
+        annotationsTrusted: Bool = false,
+        attempt: Int = 1,
+        deadline: ContinuousClock.Instant,
+        traceContext: TraceContext? = nil,
+        protocolVersion: ProtocolVersion? = nil,
+        timeline: CallTimeline? = nil
+    ) {
+        self.server = server
+        self.method = method
+        self.toolName = toolName
+        self.tool = tool
+        self.annotationsTrusted = annotationsTrusted
+        self.attempt = attempt
+        self.deadline = deadline
+        self.traceContext = traceContext
+        self.protocolVersion = protocolVersion
+        self.timeline = timeline
+    }
+
+    /// The tool's annotations, only if they are trusted.
+    public var trustedAnnotations: ToolAnnotations? { annotationsTrusted ? tool?.annotations : nil }
+
+    /// Time left before the deadline (zero once it has passed).
+    public var remaining: Duration { max(.zero, ContinuousClock.now.duration(to: deadline)) }
+
+    /// Records a step in the call's timeline, if one is kept. The text is only built then.
+    public func note(_ interceptor: String, _ text: @autoclosure () -> String) {
+        guard let timeline else { return }
+        timeline.add(interceptor, text())
+    }
+}
+
+/// W3C trace context for `_meta` (2026-07-28 documents `traceparent` and `tracestate`).
+public struct TraceContext: Sendable, Hashable {
+    public var traceparent: String
+    public var tracestate: String?
+
+    public init(traceparent: String, tracestate: String? = nil) {
+        self.traceparent = traceparent
+        self.tracestate = tracestate
+    }
+}
+
+/// Something that wraps every outgoing request of a session: it may watch it, change it,
+/// answer it without the server (a cache), or refuse it (an open circuit breaker).
+///
+/// Interceptors run in order; each calls `next` to pass the request on, or does not.
+/// Conform to add your own, the way swift-log backends conform to `LogHandler`.
+///
+/// ```swift
+/// struct Stopwatch: RequestInterceptor {
+///     let name = "stopwatch"
+///     func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext)
+///         async throws(MCPError) -> JSONObject {
+///         let start = ContinuousClock.now
+///         defer { context.note(name, "\(ContinuousClock.now - start)") }
+///         return try await next(request, context)
+///     }
+/// }
+/// ```
+public protocol RequestInterceptor: Sendable {
+    /// A short name, for configuration and traces.
+    var name: String { get }
+    /// Handles one request; call `next` to send it on.
+    func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    /// Sees each notification from the server (to invalidate a cache, say). Must be quick.
+    func didReceive(_ notification: ServerNotification, server: String)
+    /// Hears that the connection to the server was lost and re-established.
+    func connectionLost(server: String)
+}
+
+extension RequestInterceptor {
+    public func didReceive(_ notification: ServerNotification, server: String) {}
+    public func connectionLost(server: String) {}
+}
+
+/// The rest of the chain after an interceptor.
+public struct InterceptorNext: Sendable {
+    let chain: InterceptorChain
+    let index: Int
+
+    /// Passes the request to the next interceptor, or to the server after the last one.
+    public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
+        if index < chain.interceptors.count {
+            return try await chain.interceptors[index].intercept(request, context: context, next: InterceptorNext(chain: chain, index: index + 1))
+        }
+        return try await chain.terminal(request, context)
+    }
+}
+
+/// An ordered list of interceptors around a final step that talks to the server.
+public final class InterceptorChain: Sendable {
+    public let interceptors: [any RequestInterceptor]
+    let terminal: @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
+
+    init(
+        _ interceptors: [any RequestInterceptor],
+        terminal: @escaping @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
+    ) {
+        self.interceptors = interceptors
+        self.terminal = terminal
+    }
+
+    func run(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
+        try await InterceptorNext(chain: self, index: 0)(request, context)
+    }
+}
+
+/// What interceptors did during one call, in order, with times since the call began.
+public final class CallTimeline: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public var offset: Duration
+        public var interceptor: String
+        public var text: String
+    }
+
+    private let start = ContinuousClock.now
+    private let storage = Mutex<[Entry]>([])
+
+    public init() {}
+
+    public func add(_ interceptor: String, _ text: String) {
+        let entry = Entry(offset: ContinuousClock.now - start, interceptor: interceptor, text: text)
+        storage.withLock { $0.append(entry) }
+    }
+
+    public var entries: [Entry] { storage.withLock { $0 } }
+}
+
+import Synchronization

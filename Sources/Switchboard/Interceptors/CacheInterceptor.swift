@@ -1,0 +1,117 @@
+public import JSONCore
+public import MCPClient
+import MCPWire
+import Synchronization
+
+/// Answers repeated reads from memory, as the specification's cache hints allow.
+///
+/// - Keys are server + method + parameters in canonical form (member order does not matter).
+/// - A modern result's `ttlMs` decides how long it stays (`0` means not at all); results from
+///   older servers stay ``Configuration/defaultTTL``.
+/// - `tools/call` is cached only for tools that are read-only *and* idempotent by trusted
+///   annotations, or that configuration lists.
+/// - `list_changed` drops that server's lists (and, for tools, cached tool results);
+///   `resources/updated` drops reads of that URI; a lost connection drops the server's entries.
+/// - ``RequestOptions/bypassCache`` skips it for one call.
+public final class CacheInterceptor: RequestInterceptor {
+    public struct Configuration: Sendable {
+        public var maximumEntries: Int
+        public var maximumBytes: Int
+        /// How long results without `ttlMs` (older servers) are kept; zero keeps none.
+        public var defaultTTL: Duration
+        /// Tools whose results are cached whatever their annotations say.
+        public var tools: Set<String>
+
+        public init(maximumEntries: Int = 10_000, maximumBytes: Int = 64 << 20, defaultTTL: Duration = .seconds(30), tools: Set<String> = []) {
+            self.maximumEntries = maximumEntries
+            self.maximumBytes = maximumBytes
+            self.defaultTTL = defaultTTL
+            self.tools = tools
+        }
+    }
+
+    public let name = "cache"
+    public let configuration: Configuration
+    private let classification: CallClassification
+    private let cache: Mutex<ResultCache>
+    private let metrics: SwitchboardMetrics
+
+    public init(configuration: Configuration = Configuration(), metrics: SwitchboardMetrics = .shared) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.classification = CallClassification(tools: configuration.tools)
+        self.cache = Mutex(ResultCache(maximumEntries: configuration.maximumEntries, maximumBytes: configuration.maximumBytes))
+    }
+
+    /// Hits, misses, evictions, entries and bytes so far.
+    public var statistics: ResultCache.Statistics { cache.withLock { $0.statistics } }
+
+    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    {
+        guard !request.options.bypassCache, classification.isCacheable(request, context) else {
+            context.note(name, request.options.bypassCache ? "bypassed for this call" : "not cacheable (not a read, or annotations not trusted)")
+            return try await next(request, context)
+        }
+        let key = context.server + "\u{0}" + request.method + "\u{0}" + request.params.cacheKeyText
+        if let hit = cache.withLock({ $0.get(key, now: .now) }) {
+            context.note(name, "hit")
+            metrics.cache(server: context.server, hit: true)
+            return hit.value
+        }
+        context.note(name, "miss")
+        metrics.cache(server: context.server, hit: false)
+        let result = try await next(request, context)
+        store(result, key: key, request: request, server: context.server)
+        return result
+    }
+
+    private func store(_ result: JSONObject, key: String, request: InterceptedRequest, server: String) {
+        let ttl: Duration
+        if let milliseconds = result.int("ttlMs") {
+            ttl = .milliseconds(Int64(milliseconds))
+        } else {
+            ttl = configuration.defaultTTL
+        }
+        guard ttl > .zero else { return }
+        let entry = ResultCache.Entry(
+            value: result,
+            bytes: JSONValue.object(result).serialized().count,
+            expires: .now + ttl,
+            scope: result.string("cacheScope").map(CacheScope.init(rawValue:)) ?? .private,
+            server: server,
+            method: request.method,
+            uri: request.params.string("uri")
+        )
+        cache.withLock { $0.put(key, entry) }
+    }
+
+    public func didReceive(_ notification: ServerNotification, server: String) {
+        let stale: Set<String>
+        var uri: String?
+        switch notification {
+        case .toolsListChanged: stale = [Method.toolsList, Method.toolsCall]
+        case .promptsListChanged: stale = [Method.promptsList, Method.promptsGet]
+        case .resourcesListChanged: stale = [Method.resourcesList, Method.resourceTemplatesList]
+        case .resourceUpdated(let updated):
+            stale = [Method.resourcesRead]
+            uri = updated
+        default: return
+        }
+        _ = cache.withLock { cache in
+            cache.removeAll { entry in
+                entry.server == server && stale.contains(entry.method) && (uri == nil || entry.uri == uri)
+            }
+        }
+    }
+
+    public func connectionLost(server: String) {
+        // A restarted server may answer differently; forget what it said before.
+        _ = cache.withLock { $0.removeAll { $0.server == server } }
+    }
+
+    /// Drops everything.
+    public func removeAll() {
+        _ = cache.withLock { $0.removeAll { _ in true } }
+    }
+}

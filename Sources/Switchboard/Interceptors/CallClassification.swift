@@ -1,0 +1,85 @@
+import JSONCore
+public import MCPClient
+import MCPTransport
+import MCPWire
+
+/// What may safely happen to a call more than once: be repeated (retries, failover) or be
+/// answered from a cache.
+///
+/// Lists, reads, prompts and discovery change nothing, so they are always safe. A tool call
+/// is safe only when the server's annotations say so *and* they are trusted (annotations are
+/// untrusted hints by default), or when configuration names the tool.
+public struct CallClassification: Sendable, Hashable {
+    /// Methods that only read.
+    public static let readMethods: Set<String> = [
+        Method.toolsList, Method.resourcesList, Method.resourceTemplatesList, Method.resourcesRead, Method.promptsList,
+        Method.promptsGet, Method.discover, Method.complete, Method.ping,
+    ]
+
+    /// Tools treated as safe whatever their annotations say.
+    public var tools: Set<String>
+
+    public init(tools: Set<String> = []) {
+        self.tools = tools
+    }
+
+    /// Whether repeating the call cannot do harm: it reads, or it is an idempotent or
+    /// read-only tool by trusted annotations, or configuration lists it.
+    public func isSafeToRepeat(_ request: InterceptedRequest, _ context: InterceptorContext) -> Bool {
+        if Self.readMethods.contains(request.method) { return true }
+        guard request.method == Method.toolsCall, let tool = request.toolName else { return false }
+        if tools.contains(tool) { return true }
+        guard let annotations = context.trustedAnnotations else { return false }
+        if annotations.destructiveHint == true && annotations.idempotentHint != true { return false }
+        return annotations.readOnlyHint == true || annotations.idempotentHint == true
+    }
+
+    /// Whether the call's answer may be reused: it reads, or it is a tool that is both
+    /// read-only and idempotent by trusted annotations, or configuration lists it.
+    public func isCacheable(_ request: InterceptedRequest, _ context: InterceptorContext) -> Bool {
+        if request.method == Method.ping || request.method == Method.complete { return false }
+        if Self.readMethods.contains(request.method) { return true }
+        guard request.method == Method.toolsCall, let tool = request.toolName else { return false }
+        if tools.contains(tool) { return true }
+        guard let annotations = context.trustedAnnotations else { return false }
+        return annotations.readOnlyHint == true && annotations.idempotentHint == true
+    }
+}
+
+/// The kinds of failure that say nothing definite about the request: the connection broke,
+/// the server was overloaded, or time ran out.
+enum FailureKind {
+    /// Whether `error` may pass if tried again.
+    static func isTransient(_ error: MCPError) -> Bool {
+        switch error.code {
+        case .connectionFailed, .transportClosed, .timeout: return true
+        case .serverError, .protocolError:
+            guard let status = error.transportError?.httpStatus else { return false }
+            return status >= 500 || status == 429
+        default: return false
+        }
+    }
+
+    /// Whether the request certainly never reached the server (so even a destructive call may be tried again).
+    static func neverReachedServer(_ error: MCPError) -> Bool {
+        error.code == .connectionFailed
+    }
+
+    /// Whether `error` counts against a server's health (circuit breakers, outlier detection).
+    static func countsAsFailure(_ error: MCPError) -> Bool {
+        switch error.code {
+        case .connectionFailed, .transportClosed, .timeout, .serverError, .protocolError: return true
+        default: return false
+        }
+    }
+}
+
+extension JSONObject {
+    /// The text that names this parameter object for caching, whatever its member order,
+    /// without `_meta` (which carries per-request data such as progress tokens).
+    var cacheKeyText: String {
+        var copy = self
+        copy.removeValue(forKey: "_meta")
+        return JSONValue.object(copy).serializedString(options: .canonical)
+    }
+}

@@ -1,0 +1,97 @@
+public import JSONCore
+public import MCPClient
+import Synchronization
+
+/// Stops calling a server (or a tool) that keeps failing, and fails fast instead, with an
+/// error that says when to try again (``MCPError/Code/circuitOpen``, ``MCPError/retryAfter``).
+///
+/// Each state change is an event on ``events()`` and is counted in metrics.
+public final class CircuitBreakerInterceptor: RequestInterceptor {
+    /// One state change.
+    public struct Event: Sendable, Hashable {
+        public var server: String
+        /// The tool, when breakers are per tool.
+        public var tool: String?
+        public var state: CircuitBreaker.State
+    }
+
+    public let name = "breaker"
+    public let policy: CircuitBreaker.Policy
+    /// Whether each tool has its own breaker (otherwise one per server).
+    public let perTool: Bool
+    private let breakers = Mutex<[String: CircuitBreaker]>([:])
+    private let subscribers = Mutex<[Int: AsyncStream<Event>.Continuation]>([:])
+    private let counter = Atomic<Int>(0)
+    private let metrics: SwitchboardMetrics
+
+    public init(policy: CircuitBreaker.Policy = CircuitBreaker.Policy(), perTool: Bool = false, metrics: SwitchboardMetrics = .shared) {
+        self.policy = policy
+        self.perTool = perTool
+        self.metrics = metrics
+    }
+
+    /// The state of the breaker for `server` (and `tool`, when per tool).
+    public func state(server: String, tool: String? = nil) -> CircuitBreaker.State {
+        breakers.withLock { $0[key(server, tool)]?.state ?? .closed }
+    }
+
+    /// State changes from now on.
+    public func events() -> AsyncStream<Event> {
+        let id = counter.add(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(256))
+        continuation.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
+        subscribers.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    private func key(_ server: String, _ tool: String?) -> String {
+        perTool ? server + "\u{0}" + (tool ?? "") : server
+    }
+
+    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    {
+        let tool = perTool ? request.toolName : nil
+        let key = key(context.server, tool)
+        let policy = self.policy
+        let (decision, opened) = breakers.withLock { breakers in
+            breakers[key, default: CircuitBreaker(policy: policy)].acquire(now: .now)
+        }
+        if let opened { announce(Event(server: context.server, tool: tool, state: opened)) }
+        if case .reject(let retryAfter) = decision {
+            context.note(name, "open: refused")
+            throw MCPError(
+                .circuitOpen,
+                "the circuit breaker for \(context.server)\(tool.map { "/\($0)" } ?? "") is open after repeated failures; try again in \(retryAfter)",
+                retryAfter: retryAfter
+            )
+        }
+        let probe = decision == .probe
+        context.note(name, probe ? "half-open: probing" : "closed: passed")
+        do {
+            let result = try await next(request, context)
+            record(key, failure: false, probe: probe, server: context.server, tool: tool)
+            return result
+        } catch {
+            if error.code == .cancelled {
+                // Neither a success nor a failure: free the probe slot.
+                if probe { breakers.withLock { $0[key]?.cancelProbe() } }
+                throw error
+            }
+            record(key, failure: FailureKind.countsAsFailure(error), probe: probe, server: context.server, tool: tool)
+            throw error
+        }
+    }
+
+    private func record(_ key: String, failure: Bool, probe: Bool, server: String, tool: String?) {
+        let transition: CircuitBreaker.State? = breakers.withLock { breakers in
+            breakers[key]?.record(failure: failure, probe: probe, now: .now)
+        }
+        if let transition { announce(Event(server: server, tool: tool, state: transition)) }
+    }
+
+    private func announce(_ event: Event) {
+        metrics.breakerChanged(server: event.server, tool: event.tool, state: event.state)
+        for subscriber in subscribers.withLock({ Array($0.values) }) { subscriber.yield(event) }
+    }
+}

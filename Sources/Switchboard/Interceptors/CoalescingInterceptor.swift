@@ -1,0 +1,74 @@
+public import JSONCore
+public import MCPClient
+import Synchronization
+
+/// Sends identical concurrent reads once (single flight): while one is on the wire, the same
+/// request from another caller waits for its answer instead of making a second.
+///
+/// Only calls that are safe to repeat are merged (see ``CallClassification``). If the caller
+/// that went first is cancelled, the others do not inherit the cancellation: they send again.
+public final class CoalescingInterceptor: RequestInterceptor {
+    public let name = "coalescing"
+    private let classification: CallClassification
+
+    private final class Flight: Sendable {
+        /// Callers waiting for the answer, and the answer once it is in (a caller that
+        /// arrives after that takes it at once).
+        let state = Mutex<(waiters: [Int: CheckedContinuation<Result<JSONObject, MCPError>, Never>], outcome: Result<JSONObject, MCPError>?)>(([:], nil))
+        let counter = Atomic<Int>(0)
+    }
+    private let flights = Mutex<[String: Flight]>([:])
+    private let joined = Atomic<Int>(0)
+
+    public init(tools: Set<String> = []) {
+        self.classification = CallClassification(tools: tools)
+    }
+
+    /// How many calls waited for another's answer instead of going to the server.
+    public var coalescedCount: Int { joined.load(ordering: .relaxed) }
+
+    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    {
+        guard classification.isCacheable(request, context) else { return try await next(request, context) }
+        let key = context.server + "\u{0}" + request.method + "\u{0}" + request.params.cacheKeyText
+        let (flight, leader) = flights.withLock { flights -> (Flight, Bool) in
+            if let existing = flights[key] { return (existing, false) }
+            let flight = Flight()
+            flights[key] = flight
+            return (flight, true)
+        }
+        if leader {
+            let outcome: Result<JSONObject, MCPError>
+            do { outcome = .success(try await next(request, context)) } catch { outcome = .failure(error) }
+            flights.withLock { $0[key] = nil }
+            let waiters = flight.state.withLock { state in
+                state.outcome = outcome
+                defer { state.waiters.removeAll() }
+                return Array(state.waiters.values)
+            }
+            for waiter in waiters { waiter.resume(returning: outcome) }
+            return try outcome.get()
+        }
+        joined.add(1, ordering: .relaxed)
+        context.note(name, "joined a request already in flight")
+        let id = flight.counter.add(1, ordering: .relaxed).newValue
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<JSONObject, MCPError>, Never>) in
+                let ready: Result<JSONObject, MCPError>? = flight.state.withLock { state in
+                    if let outcome = state.outcome { return outcome }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            flight.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: .failure(MCPError(.cancelled, "cancelled")))
+        }
+        if case .failure(let error) = outcome, error.code == .cancelled, !Task.isCancelled {
+            // The leader was cancelled, not us: ask ourselves.
+            return try await next(request, context)
+        }
+        return try outcome.get()
+    }
+}

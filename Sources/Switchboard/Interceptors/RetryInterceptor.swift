@@ -1,0 +1,145 @@
+public import JSONCore
+public import MCPClient
+import MCPTransport
+import Synchronization
+
+/// Tries a failed call again, but only when that is safe and useful.
+///
+/// - Only transient failures are retried: the connection failed or broke, time ran out, or
+///   HTTP said 5xx or 429.
+/// - Only calls safe to repeat (see ``CallClassification``) are retried after they may have
+///   reached the server; a destructive or unannotated tool is retried only when the request
+///   certainly never left (the connection could not be made).
+/// - Waits grow exponentially with full jitter, honour `Retry-After`, and never outlast the
+///   call's deadline.
+/// - A budget caps retries at a fraction of calls (plus a small floor per second), so a server
+///   that is down is not hammered.
+public final class RetryInterceptor: RequestInterceptor {
+    public struct Configuration: Sendable {
+        /// Attempts in all, the first included.
+        public var maximumAttempts: Int
+        public var initialBackoff: Duration
+        public var maximumBackoff: Duration
+        /// Retries allowed per call made, over time (0.1: at most one retry per ten calls).
+        public var budgetRatio: Double
+        /// Retries allowed per second whatever the ratio, so a quiet client can still retry.
+        public var budgetMinimumPerSecond: Double
+        /// Tools treated as safe to repeat whatever their annotations say.
+        public var tools: Set<String>
+
+        public init(
+            maximumAttempts: Int = 3,
+            initialBackoff: Duration = .milliseconds(50),
+            maximumBackoff: Duration = .seconds(2),
+            budgetRatio: Double = 0.1,
+            budgetMinimumPerSecond: Double = 1,
+            tools: Set<String> = []
+        ) {
+            self.maximumAttempts = max(1, maximumAttempts)
+            self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
+            self.budgetRatio = budgetRatio
+            self.budgetMinimumPerSecond = budgetMinimumPerSecond
+            self.tools = tools
+        }
+    }
+
+    public let name = "retry"
+    public let configuration: Configuration
+    private let classification: CallClassification
+    /// One budget per server, so one failing server cannot spend the others' retries.
+    private let budgets = Mutex<[String: RetryBudget]>([:])
+    private let counters = Atomic<Int>(0)
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.classification = CallClassification(tools: configuration.tools)
+
+    }
+
+    /// How many retries have been made.
+    public var retryCount: Int { counters.load(ordering: .relaxed) }
+
+    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    {
+        let server = context.server
+        let fresh = RetryBudget(ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond)
+        budgets.withLock { $0[server, default: fresh].deposit() }
+        let safe = classification.isSafeToRepeat(request, context)
+        var context = context
+        while true {
+            let failure: MCPError
+            do {
+                return try await next(request, context)
+            } catch {
+                failure = error
+            }
+            guard context.attempt < configuration.maximumAttempts, FailureKind.isTransient(failure) else { throw failure }
+            guard safe || FailureKind.neverReachedServer(failure) else {
+                context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
+                throw failure
+            }
+            var delay = backoff(after: context.attempt)
+            if let seconds = failure.transportError?.retryAfter { delay = max(delay, .milliseconds(Int64(seconds * 1000))) }
+            guard delay < context.remaining else {
+                context.note(name, "not retried: no time left before the deadline")
+                throw failure
+            }
+            guard budgets.withLock({ $0[server, default: fresh].withdraw(now: .now) }) else {
+                context.note(name, "not retried: the retry budget is spent")
+                throw failure
+            }
+            counters.add(1, ordering: .relaxed)
+            context.note(name, "attempt \(context.attempt) failed (\(failure.code)); retrying in \(delay)")
+            do { try await Task.sleep(for: delay) } catch { throw MCPError(.cancelled, "\(request.method) was cancelled while waiting to retry") }
+            context.attempt += 1
+        }
+    }
+
+    /// Full jitter: a random wait up to the exponential bound.
+    func backoff(after attempt: Int) -> Duration {
+        var bound = configuration.initialBackoff
+        for _ in 1..<max(1, attempt) { bound = min(bound * 2, configuration.maximumBackoff) }
+        let nanoseconds = Double(bound.components.seconds) * 1e9 + Double(bound.components.attoseconds) / 1e9
+        return .nanoseconds(Int64(Double.random(in: 0...1) * nanoseconds))
+    }
+}
+
+/// Limits retries to a fraction of calls: each call deposits `ratio` tokens, each retry
+/// withdraws one; on top, `minimumPerSecond` retries are always allowed.
+public struct RetryBudget: Sendable {
+    public let ratio: Double
+    public let minimumPerSecond: Double
+    private var balance: Double = 0
+    private var floorTokens: Double
+    private var lastRefill: ContinuousClock.Instant = .now
+
+    public init(ratio: Double, minimumPerSecond: Double) {
+        self.ratio = ratio
+        self.minimumPerSecond = minimumPerSecond
+        self.floorTokens = minimumPerSecond
+    }
+
+    /// A call was made.
+    public mutating func deposit() {
+        balance = min(balance + ratio, max(10, ratio * 100))
+    }
+
+    /// Takes a token for one retry, if there is one.
+    public mutating func withdraw(now: ContinuousClock.Instant) -> Bool {
+        let elapsed = now - lastRefill
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        floorTokens = min(minimumPerSecond, floorTokens + seconds * minimumPerSecond)
+        lastRefill = now
+        if balance >= 1 {
+            balance -= 1
+            return true
+        }
+        if floorTokens >= 1 {
+            floorTokens -= 1
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,133 @@
+import Crypto
+public import JSONCore
+public import MCPClient
+public import MCPWire
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Defends against a server that changes a tool after it was approved (a "rug pull").
+///
+/// On first sight, each tool's name, description, input schema and annotations are hashed
+/// and pinned (in memory, and in ``file`` when set). If a later `tools/list` shows a pinned
+/// tool changed, calls to it are blocked with ``MCPError/Code/toolChanged`` — or only
+/// reported, in ``Mode/warn`` — until ``approve(server:tool:)`` accepts the new definition.
+public final class ToolPinningInterceptor: RequestInterceptor {
+    public enum Mode: String, Sendable { case block, warn }
+
+    public let name = "pinning"
+    public let mode: Mode
+    /// A JSON file of pins (`{"server\u{0}tool": "sha256"}` as `{"server/tool": "..."}`), kept across runs.
+    public let file: String?
+    private let pins: Mutex<[String: String]>
+    /// Tools seen changed, with their new hash, awaiting approval.
+    private let changed = Mutex<[String: String]>([:])
+
+    public init(mode: Mode = .block, file: String? = nil) {
+        self.mode = mode
+        self.file = file
+        var loaded: [String: String] = [:]
+        if let file, let text = try? Self.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
+            for (key, value) in object { if let hash = value.stringValue { loaded[key] = hash } }
+        }
+        self.pins = Mutex(loaded)
+    }
+
+    /// The hash a tool definition pins.
+    public static func fingerprint(_ tool: Tool) -> String {
+        var pinned = JSONObject()
+        pinned["name"] = .string(tool.name)
+        pinned["description"] = tool.description.map(JSONValue.string) ?? .null
+        pinned["inputSchema"] = .object(tool.inputSchema)
+        pinned["annotations"] = tool.annotations.map { .object($0.json) } ?? .null
+        return Hex.sha256(JSONValue.object(pinned).serialized(options: .canonical))
+    }
+
+    static func key(_ server: String, _ tool: String) -> String { server + "/" + tool }
+
+    /// Tools seen changed since they were pinned, as `server/tool`.
+    public var pendingApprovals: [String] { changed.withLock { Array($0.keys).sorted() } }
+
+    /// Accepts the current definition of a changed tool.
+    public func approve(server: String, tool: String) {
+        let key = Self.key(server, tool)
+        guard let hash = changed.withLock({ $0.removeValue(forKey: key) }) else { return }
+        pins.withLock { $0[key] = hash }
+        save()
+    }
+
+    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+        -> JSONObject
+    {
+        if request.method == Method.toolsCall, let tool = context.tool {
+            let key = Self.key(context.server, tool.name)
+            let current = Self.fingerprint(tool)
+            if let pinned = pins.withLock({ $0[key] }), pinned != current {
+                changed.withLock { $0[key] = current }
+                let message =
+                    "tool '\(tool.name)' on \(context.server) changed since it was approved (its description, schema or annotations differ); review and approve it before calling it"
+                if mode == .block {
+                    context.note(name, "blocked: definition changed")
+                    throw MCPError(.toolChanged, message)
+                }
+                context.note(name, "warning: definition changed")
+            }
+        }
+        let result = try await next(request, context)
+        if request.method == Method.toolsList, let listing = try? ListToolsResult(json: result) {
+            pin(listing.tools, server: context.server, note: { context.note(self.name, $0) })
+        }
+        return result
+    }
+
+    private func pin(_ tools: [Tool], server: String, note: (String) -> Void) {
+        var added = false
+        for tool in tools {
+            let key = Self.key(server, tool.name)
+            let current = Self.fingerprint(tool)
+            let known = pins.withLock { pins -> String? in
+                if let pinned = pins[key] { return pinned }
+                pins[key] = current
+                added = true
+                return nil
+            }
+            if let known, known != current {
+                changed.withLock { $0[key] = current }
+                note("\(tool.name) changed since it was pinned")
+            }
+        }
+        if added { save() }
+    }
+
+    private func save() {
+        guard let file else { return }
+        var object = JSONObject()
+        for (key, hash) in pins.withLock({ $0 }).sorted(by: { $0.key < $1.key }) { object[key] = .string(hash) }
+        let text = JSONValue.object(object).serializedString(options: .prettyPrinted) + "\n"
+        let temporary = file + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        rename(temporary, file)
+    }
+
+    private static func read(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
