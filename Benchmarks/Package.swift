@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "MCPServer", package: root),
                 .product(name: "MCPTesting", package: root),
                 .product(name: "DemoServer", package: root),
+                .product(name: "Switchboard", package: root),
             ],
             path: "Benchmarks/MCPBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -8,6 +8,7 @@ import MCPServer
 import MCPTesting
 import MCPTransport
 import MCPWire
+import Switchboard
 
 /// tools/call round trips through the full client (argument validation, envelope, transport,
 /// correlation, result check) against the C stub servers of `../shared/bench`, which cost
@@ -43,6 +44,36 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await Stubs.stdioSession()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // The interceptor overhead: the default chain (metrics, cache, coalescing, retry, breaker,
+    // deadline) on a call the cache cannot answer, against the same call with no chain.
+    Benchmark("stdio tools/call, default chain, cache miss, on the connection's thread (C stub)") { benchmark, session in
+        await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
+            for _ in benchmark.scaledIterations {
+                blackHole(try? await session.callTool("echo", arguments: echoArguments))
+            }
+        }
+    } setup: {
+        try await Stubs.stdioSession(interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"))
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    Benchmark("cache hit (tools/call through the default chain, in memory)", configuration: .init(scalingFactor: .kilo)) {
+        (benchmark: Benchmark, session: ClientSession) in
+        let params: JSONObject = ["name": "lookup", "arguments": ["key": "k"]]
+        for _ in benchmark.scaledIterations {
+            blackHole(try? await session.request(Method.toolsCall, params: params))
+        }
+    } setup: {
+        let session: ClientSession = try await Stubs.inMemorySession(
+            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"), chaos: true)
+        _ = try await session.allTools()
+        _ = try await session.request(Method.toolsCall, params: ["name": "lookup", "arguments": ["key": "k"]])
+        return session
     } teardown: {
         await Cleanup.shared.run()
     }
@@ -96,6 +127,19 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
+    Benchmark("in-memory tools/call, default chain, cache miss (demo server)") { (benchmark: Benchmark, session: ClientSession) in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? await session.callTool("echo", arguments: echoArguments))
+        }
+    } setup: {
+        // echo is read-only by its annotations, but they are not trusted here: no caching.
+        let session: ClientSession = try await Stubs.inMemorySession(
+            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"), trusted: false)
+        return session
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
     let response = Array(
         #"{"jsonrpc":"2.0","id":42,"result":{"resultType":"complete","content":[{"type":"text","text":"hello"}],"isError":false}}"#.utf8
     )
@@ -141,8 +185,10 @@ enum Stubs {
         return binary
     }
 
-    static func stdioSession() async throws -> ClientSession {
-        let session = try await ClientSession.connect(to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))))
+    static func stdioSession(interceptors: [any RequestInterceptor] = []) async throws -> ClientSession {
+        let session = try await ClientSession.connect(
+            to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))),
+            configuration: ClientConfiguration(interceptors: interceptors))
         _ = try await session.allTools()
         await Cleanup.shared.add { await session.close() }
         return session
@@ -173,11 +219,12 @@ enum Stubs {
         return HTTPStub(session: session, serverPID: pid)
     }
 
-    static func inMemorySession() async throws -> ClientSession {
+    static func inMemorySession(interceptors: [any RequestInterceptor] = [], chaos: Bool = false, trusted: Bool = true) async throws -> ClientSession {
         let (client, server) = InMemoryTransport.makePair(encodesMessages: true)
-        let serverSession = ServerSession(server: DemoServer.make(), transport: server)
+        let serverSession = ServerSession(server: DemoServer.make(chaos: chaos ? ChaosOptions() : nil), transport: server)
         Task { try await serverSession.run() }
-        let session = try await ClientSession.connect(transport: client)
+        let session = try await ClientSession.connect(
+            transport: client, configuration: ClientConfiguration(interceptors: interceptors, trustToolAnnotations: trusted))
         _ = try await session.allTools()
         await Cleanup.shared.add { await session.close() }
         return session

@@ -53,7 +53,7 @@ public final class CacheInterceptor: RequestInterceptor {
             context.note(name, request.options.bypassCache ? "bypassed for this call" : "not cacheable (not a read, or annotations not trusted)")
             return try await next(request, context)
         }
-        let key = context.server + "\u{0}" + request.method + "\u{0}" + request.params.cacheKeyText
+        let key = requestKey(server: context.server, method: request.method, params: request.params)
         if let hit = cache.withLock({ $0.get(key, now: .now) }) {
             context.note(name, "hit")
             metrics.cache(server: context.server, hit: true)

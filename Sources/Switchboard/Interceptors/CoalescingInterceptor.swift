@@ -31,7 +31,7 @@ public final class CoalescingInterceptor: RequestInterceptor {
         -> JSONObject
     {
         guard classification.isCacheable(request, context) else { return try await next(request, context) }
-        let key = context.server + "\u{0}" + request.method + "\u{0}" + request.params.cacheKeyText
+        let key = requestKey(server: context.server, method: request.method, params: request.params)
         let (flight, leader) = flights.withLock { flights -> (Flight, Bool) in
             if let existing = flights[key] { return (existing, false) }
             let flight = Flight()

@@ -3,7 +3,8 @@ import MCPClient
 import Synchronization
 
 /// The metrics Switchboard records, through swift-metrics (so any backend works; the CLI and
-/// the gateway use Prometheus). Handles are made once per label set and reused.
+/// the gateway use Prometheus). Handles are made once per label set and reused; lookups use
+/// typed keys, so recording a call builds no strings.
 ///
 /// - `switchboard_requests_total{server,method,tool,outcome}`
 /// - `switchboard_request_duration_seconds{server,method,tool}`
@@ -15,59 +16,74 @@ public final class SwitchboardMetrics: Sendable {
     /// The metrics of this process.
     public static let shared = SwitchboardMetrics()
 
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
-    private let inFlight = Mutex<[String: Int]>([:])
+    private struct CallKey: Hashable {
+        var server: String
+        var method: String
+        var tool: String?
+        var outcome: String
+    }
+
+    private struct TimerKey: Hashable {
+        var server: String
+        var method: String
+        var tool: String?
+    }
+
+    private struct Handles {
+        var calls: [CallKey: CoreMetrics.Counter] = [:]
+        var timers: [TimerKey: CoreMetrics.Timer] = [:]
+        var inFlight: [String: (count: Int, gauge: CoreMetrics.Gauge)] = [:]
+        var other: [String: CoreMetrics.Counter] = [:]
+        var gauges: [String: CoreMetrics.Gauge] = [:]
+    }
+    private let handles = Mutex(Handles())
 
     public init() {}
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let made = CoreMetrics.Counter(label: label, dimensions: dimensions)
-            counters[key] = made
-            return made
-        }
-    }
-
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            let made = CoreMetrics.Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds)
-            timers[key] = made
-            return made
-        }
-    }
-
-    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return gauges.withLock { gauges in
-            if let existing = gauges[key] { return existing }
-            let made = CoreMetrics.Gauge(label: label, dimensions: dimensions)
-            gauges[key] = made
-            return made
-        }
-    }
-
     /// One finished call.
     public func request(server: String, method: String, tool: String?, outcome: String, duration: Duration) {
-        counter("switchboard_requests_total", [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)])
-            .increment()
         let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        timer("switchboard_request_duration_seconds", [("server", server), ("method", method), ("tool", tool ?? "")])
-            .recordNanoseconds(nanoseconds)
+        let (counter, timer) = handles.withLock { handles -> (CoreMetrics.Counter, CoreMetrics.Timer) in
+            let callKey = CallKey(server: server, method: method, tool: tool, outcome: outcome)
+            let counter =
+                handles.calls[callKey]
+                ?? {
+                    let made = CoreMetrics.Counter(
+                        label: "switchboard_requests_total",
+                        dimensions: [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)])
+                    handles.calls[callKey] = made
+                    return made
+                }()
+            let timerKey = TimerKey(server: server, method: method, tool: tool)
+            let timer =
+                handles.timers[timerKey]
+                ?? {
+                    let made = CoreMetrics.Timer(
+                        label: "switchboard_request_duration_seconds",
+                        dimensions: [("server", server), ("method", method), ("tool", tool ?? "")],
+                        preferredDisplayUnit: .seconds)
+                    handles.timers[timerKey] = made
+                    return made
+                }()
+            return (counter, timer)
+        }
+        counter.increment()
+        timer.recordNanoseconds(nanoseconds)
     }
 
     /// A call started (+1) or ended (-1).
     public func inFlight(server: String, delta: Int) {
-        let value = inFlight.withLock { counts -> Int in
-            counts[server, default: 0] += delta
-            return counts[server]!
+        let (gauge, value) = handles.withLock { handles -> (CoreMetrics.Gauge, Int) in
+            if var entry = handles.inFlight[server] {
+                entry.count += delta
+                handles.inFlight[server] = entry
+                return (entry.gauge, entry.count)
+            }
+            let gauge = CoreMetrics.Gauge(label: "switchboard_requests_in_flight", dimensions: [("server", server)])
+            handles.inFlight[server] = (delta, gauge)
+            return (gauge, delta)
         }
-        gauge("switchboard_requests_in_flight", [("server", server)]).record(value)
+        gauge.record(value)
     }
 
     public func breakerChanged(server: String, tool: String?, state: CircuitBreaker.State) {
@@ -82,7 +98,35 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     public func cache(server: String, hit: Bool) {
-        counter("switchboard_cache_total", [("server", server), ("result", hit ? "hit" : "miss")]).increment()
+        let counter = handles.withLock { handles -> CoreMetrics.Counter in
+            let key = CallKey(server: server, method: "cache", tool: nil, outcome: hit ? "hit" : "miss")
+            if let existing = handles.calls[key] { return existing }
+            let made = CoreMetrics.Counter(label: "switchboard_cache_total", dimensions: [("server", server), ("result", hit ? "hit" : "miss")])
+            handles.calls[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// Rare metrics (breaker changes, cache results) keyed by their text.
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return handles.withLock { handles in
+            if let existing = handles.other[key] { return existing }
+            let made = CoreMetrics.Counter(label: label, dimensions: dimensions)
+            handles.other[key] = made
+            return made
+        }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return handles.withLock { handles in
+            if let existing = handles.gauges[key] { return existing }
+            let made = CoreMetrics.Gauge(label: label, dimensions: dimensions)
+            handles.gauges[key] = made
+            return made
+        }
     }
 
     /// The outcome label of a call's error.
