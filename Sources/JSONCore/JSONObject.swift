@@ -30,6 +30,7 @@ public struct JSONObject: Sendable, Hashable {
 
     /// Adds every member of `other`, replacing members of the same name.
     @inlinable public mutating func merge(_ other: JSONObject) {
+        storage.reserveCapacity(storage.count + other.count)
         for (key, value) in other { storage[key] = value }
     }
 }

@@ -120,7 +120,9 @@ struct JSONReader {
     mutating func readObject(depth: Int) throws(JSONParseError) -> JSONObject {
         guard depth <= maximumDepth else { throw fail("nesting deeper than \(maximumDepth)") }
         position += 1  // {
-        var object = JSONObject()
+        // Most protocol objects have a handful of members: room for them up front saves the
+        // reallocations of growing one member at a time.
+        var object = JSONObject(minimumCapacity: 6)
         skipWhitespace()
         if position < buffer.count, buffer[position] == UInt8(ascii: "}") {
             position += 1

@@ -21,25 +21,41 @@ public struct InterceptedRequest: Sendable {
 }
 
 /// What an interceptor knows about the call it wraps.
+///
+/// What stays the same for the whole call lives in one shared object, so passing the context
+/// down the chain copies a reference and three small values, not a dozen fields.
 public struct InterceptorContext: Sendable {
-    /// The server's name (its configuration name, or its reported name).
-    public var server: String
-    public var method: String
-    /// For `tools/call`: the tool's name and, when listed, its definition and annotations.
-    public var toolName: String?
-    public var tool: Tool?
-    /// Whether this server's tool annotations are trusted (they are hints, untrusted by default).
-    public var annotationsTrusted: Bool
+    @usableFromInline
+    final class Call: Sendable {
+        let server: String
+        let method: String
+        let toolName: String?
+        let tool: Tool?
+        let annotationsTrusted: Bool
+        let protocolVersion: ProtocolVersion?
+        @usableFromInline let timeline: CallTimeline?
+
+        init(
+            server: String, method: String, toolName: String?, tool: Tool?, annotationsTrusted: Bool,
+            protocolVersion: ProtocolVersion?, timeline: CallTimeline?
+        ) {
+            self.server = server
+            self.method = method
+            self.toolName = toolName
+            self.tool = tool
+            self.annotationsTrusted = annotationsTrusted
+            self.protocolVersion = protocolVersion
+            self.timeline = timeline
+        }
+    }
+
+    @usableFromInline let call: Call
     /// 1 for the first attempt; retries count up.
     public var attempt: Int
     /// The one deadline that covers every attempt of this call.
     public var deadline: ContinuousClock.Instant
     /// The W3C trace context to carry in `_meta` (`traceparent`, `tracestate`), if any.
     public var traceContext: TraceContext?
-    /// The negotiated protocol version.
-    public var protocolVersion: ProtocolVersion?
-    /// Where interceptors note what they did, when the caller asked to see it (`call --trace`).
-    public var timeline: CallTimeline?
 
     public init(
         server: String,
@@ -53,27 +69,37 @@ public struct InterceptorContext: Sendable {
         protocolVersion: ProtocolVersion? = nil,
         timeline: CallTimeline? = nil
     ) {
-        self.server = server
-        self.method = method
-        self.toolName = toolName
-        self.tool = tool
-        self.annotationsTrusted = annotationsTrusted
+        self.call = Call(
+            server: server, method: method, toolName: toolName, tool: tool, annotationsTrusted: annotationsTrusted,
+            protocolVersion: protocolVersion, timeline: timeline)
         self.attempt = attempt
         self.deadline = deadline
         self.traceContext = traceContext
-        self.protocolVersion = protocolVersion
-        self.timeline = timeline
     }
 
+    /// The server's name (its configuration name, or its reported name).
+    public var server: String { call.server }
+    public var method: String { call.method }
+    /// For `tools/call`: the tool's name and, when listed, its definition and annotations.
+    public var toolName: String? { call.toolName }
+    public var tool: Tool? { call.tool }
+    /// Whether this server's tool annotations are trusted (they are hints, untrusted by default).
+    public var annotationsTrusted: Bool { call.annotationsTrusted }
+    /// The negotiated protocol version.
+    public var protocolVersion: ProtocolVersion? { call.protocolVersion }
+    /// Where interceptors note what they did, when the caller asked to see it (`call --trace`).
+    public var timeline: CallTimeline? { call.timeline }
+
     /// The tool's annotations, only if they are trusted.
-    public var trustedAnnotations: ToolAnnotations? { annotationsTrusted ? tool?.annotations : nil }
+    public var trustedAnnotations: ToolAnnotations? { call.annotationsTrusted ? call.tool?.annotations : nil }
 
     /// Time left before the deadline (zero once it has passed).
     public var remaining: Duration { max(.zero, ContinuousClock.now.duration(to: deadline)) }
 
     /// Records a step in the call's timeline, if one is kept. The text is only built then.
+    @inlinable
     public func note(_ interceptor: String, _ text: @autoclosure () -> String) {
-        guard let timeline else { return }
+        guard let timeline = call.timeline else { return }
         timeline.add(interceptor, text())
     }
 }
@@ -125,10 +151,17 @@ extension RequestInterceptor {
 
 /// The rest of the chain after an interceptor.
 public struct InterceptorNext: Sendable {
-    let chain: InterceptorChain
-    let index: Int
+    @usableFromInline let chain: InterceptorChain
+    @usableFromInline let index: Int
+
+    @usableFromInline
+    init(chain: InterceptorChain, index: Int) {
+        self.chain = chain
+        self.index = index
+    }
 
     /// Passes the request to the next interceptor, or to the server after the last one.
+    @inlinable
     public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
         if index < chain.interceptors.count {
             return try await chain.interceptors[index].intercept(request, context: context, next: InterceptorNext(chain: chain, index: index + 1))
@@ -140,7 +173,7 @@ public struct InterceptorNext: Sendable {
 /// An ordered list of interceptors around a final step that talks to the server.
 public final class InterceptorChain: Sendable {
     public let interceptors: [any RequestInterceptor]
-    let terminal: @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
+    @usableFromInline let terminal: @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
 
     init(
         _ interceptors: [any RequestInterceptor],
@@ -168,7 +201,8 @@ public final class CallTimeline: Sendable {
 
     public init() {}
 
-    public func add(_ interceptor: String, _ text: String) {
+    @usableFromInline
+    func add(_ interceptor: String, _ text: String) {
         let entry = Entry(offset: ContinuousClock.now - start, interceptor: interceptor, text: text)
         storage.withLock { $0.append(entry) }
     }

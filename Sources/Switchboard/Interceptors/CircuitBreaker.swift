@@ -48,7 +48,9 @@ public struct CircuitBreaker: Sendable {
 
     public let policy: Policy
     public private(set) var state: State = .closed
-    private var window: [Bool] = []  // true = failure
+    /// The last outcomes, as a ring of fixed size (true = failure); `windowCount` are in use.
+    private var window: [Bool]
+    private var windowCount = 0
     private var windowStart = 0
     private var failuresInWindow = 0
     private var consecutive = 0
@@ -58,6 +60,7 @@ public struct CircuitBreaker: Sendable {
 
     public init(policy: Policy = Policy()) {
         self.policy = policy
+        self.window = [Bool](repeating: false, count: policy.windowSize)
     }
 
     /// Whether a call may go ahead now; may move open to half-open. Returns the transition too.
@@ -101,7 +104,7 @@ public struct CircuitBreaker: Sendable {
         guard state == .closed else { return nil }
         append(failure)
         consecutive = failure ? consecutive + 1 : 0
-        let count = window.count
+        let count = windowCount
         let rateTripped = count >= policy.minimumCalls && Double(failuresInWindow) / Double(count) >= policy.failureRateThreshold
         if rateTripped || consecutive >= policy.consecutiveFailures {
             open(now: now)
@@ -116,11 +119,12 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// The share of failures among the calls in the window.
-    public var failureRate: Double { window.isEmpty ? 0 : Double(failuresInWindow) / Double(window.count) }
+    public var failureRate: Double { windowCount == 0 ? 0 : Double(failuresInWindow) / Double(windowCount) }
 
     private mutating func append(_ failure: Bool) {
-        if window.count < policy.windowSize {
-            window.append(failure)
+        if windowCount < policy.windowSize {
+            window[(windowStart + windowCount) % policy.windowSize] = failure
+            windowCount += 1
         } else {
             if window[windowStart] { failuresInWindow -= 1 }
             window[windowStart] = failure
@@ -138,7 +142,7 @@ public struct CircuitBreaker: Sendable {
 
     private mutating func reset() {
         state = .closed
-        window.removeAll(keepingCapacity: true)
+        windowCount = 0
         windowStart = 0
         failuresInWindow = 0
         consecutive = 0

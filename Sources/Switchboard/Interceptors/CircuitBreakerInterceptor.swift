@@ -19,7 +19,13 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
     public let policy: CircuitBreaker.Policy
     /// Whether each tool has its own breaker (otherwise one per server).
     public let perTool: Bool
-    private let breakers = Mutex<[String: CircuitBreaker]>([:])
+    /// A breaker behind a reference, so it is changed in place under the lock rather than
+    /// through the dictionary's value (which would copy its window).
+    private final class Cell {
+        var breaker: CircuitBreaker
+        init(_ breaker: CircuitBreaker) { self.breaker = breaker }
+    }
+    private let breakers = Mutex<[String: Cell]>([:])
     private let subscribers = Mutex<[Int: AsyncStream<Event>.Continuation]>([:])
     private let counter = Atomic<Int>(0)
     private let metrics: SwitchboardMetrics
@@ -32,7 +38,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
 
     /// The state of the breaker for `server` (and `tool`, when per tool).
     public func state(server: String, tool: String? = nil) -> CircuitBreaker.State {
-        breakers.withLock { $0[key(server, tool)]?.state ?? .closed }
+        breakers.withLock { $0[key(server, tool)]?.breaker.state ?? .closed }
     }
 
     /// State changes from now on.
@@ -55,7 +61,12 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         let key = key(context.server, tool)
         let policy = self.policy
         let (decision, opened) = breakers.withLock { breakers in
-            breakers[key, default: CircuitBreaker(policy: policy)].acquire(now: .now)
+            let cell = breakers[key] ?? {
+                let made = Cell(CircuitBreaker(policy: policy))
+                breakers[key] = made
+                return made
+            }()
+            return cell.breaker.acquire(now: .now)
         }
         if let opened { announce(Event(server: context.server, tool: tool, state: opened)) }
         if case .reject(let retryAfter) = decision {
@@ -75,7 +86,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         } catch {
             if error.code == .cancelled {
                 // Neither a success nor a failure: free the probe slot.
-                if probe { breakers.withLock { $0[key]?.cancelProbe() } }
+                if probe { breakers.withLock { $0[key]?.breaker.cancelProbe() } }
                 throw error
             }
             record(key, failure: FailureKind.countsAsFailure(error), probe: probe, server: context.server, tool: tool)
@@ -85,7 +96,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
 
     private func record(_ key: String, failure: Bool, probe: Bool, server: String, tool: String?) {
         let transition: CircuitBreaker.State? = breakers.withLock { breakers in
-            breakers[key]?.record(failure: failure, probe: probe, now: .now)
+            breakers[key]?.breaker.record(failure: failure, probe: probe, now: .now)
         }
         if let transition { announce(Event(server: server, tool: tool, state: transition)) }
     }
