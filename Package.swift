@@ -171,6 +171,9 @@ let package = Package(
             name: "ResilienceTests",
             dependencies: [
                 "TestSupport", "Switchboard", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),

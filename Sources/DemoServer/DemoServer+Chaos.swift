@@ -179,6 +179,16 @@ extension DemoServer {
         }
         server.addTool(
             Tool(
+                name: "echo_meta",
+                description: "Returns the request's _meta as structured content (to check what a client sent).",
+                inputSchema: ["type": "object"]
+            )
+        ) { _, context in
+            let meta = context.params.object("_meta") ?? [:]
+            return CallToolResult(content: [.text(JSONValue.object(meta).serializedString())], structuredContent: .object(meta))
+        }
+        server.addTool(
+            Tool(
                 name: "executions",
                 description: "How many times each tool ran (from the count file, across restarts).",
                 inputSchema: ["type": "object"],

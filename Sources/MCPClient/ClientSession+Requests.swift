@@ -42,10 +42,9 @@ extension ClientSession {
     /// The last step of the interceptor chain: one attempt at the server.
     func perform(_ request: InterceptedRequest, context: InterceptorContext) async throws(MCPError) -> JSONObject {
         var request = request
-        if let trace = context.traceContext {
+        if let trace = context.traceContext, !trace.fields.isEmpty {
             var meta = request.params.object("_meta") ?? [:]
-            meta[MetaKey.traceparent] = .string(trace.traceparent)
-            if let state = trace.tracestate { meta[MetaKey.tracestate] = .string(state) }
+            for (key, value) in trace.fields.sorted(by: { $0.key < $1.key }) { meta[key] = .string(value) }
             request.params["_meta"] = .object(meta)
         }
         guard context.timeline != nil else { return try await perform(request, deadline: context.deadline) }

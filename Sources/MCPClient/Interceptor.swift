@@ -104,15 +104,24 @@ public struct InterceptorContext: Sendable {
     }
 }
 
-/// W3C trace context for `_meta` (2026-07-28 documents `traceparent` and `tracestate`).
+/// Trace context to carry in a request's `_meta`: what the tracer's propagator injects. With
+/// W3C propagation that is `traceparent`, `tracestate` and `baggage`, as 2026-07-28 documents.
 public struct TraceContext: Sendable, Hashable {
-    public var traceparent: String
-    public var tracestate: String?
+    /// `_meta` keys and their values.
+    public var fields: [String: String]
+
+    public init(fields: [String: String]) {
+        self.fields = fields
+    }
 
     public init(traceparent: String, tracestate: String? = nil) {
-        self.traceparent = traceparent
-        self.tracestate = tracestate
+        var fields = ["traceparent": traceparent]
+        if let tracestate { fields["tracestate"] = tracestate }
+        self.fields = fields
     }
+
+    public var traceparent: String? { fields["traceparent"] }
+    public var tracestate: String? { fields["tracestate"] }
 }
 
 /// Something that wraps every outgoing request of a session: it may watch it, change it,

@@ -12,6 +12,8 @@ public final class ConcurrencyLimitInterceptor: RequestInterceptor {
 
     private struct Gate {
         var inFlight = 0
+        /// Calls admitted to wait (counted when admitted, so a burst cannot overfill the queue).
+        var waiting = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     }
     private let gates = Mutex<[String: Gate]>([:])
@@ -41,7 +43,9 @@ public final class ConcurrencyLimitInterceptor: RequestInterceptor {
                 gate.inFlight += 1
                 return .granted
             }
-            return gate.waiters.count >= maximumWaiting ? .full : .wait(id)
+            guard gate.waiting < maximumWaiting else { return .full }
+            gate.waiting += 1
+            return .wait(id)
         }
         switch entry {
         case .granted: return
@@ -73,10 +77,14 @@ public final class ConcurrencyLimitInterceptor: RequestInterceptor {
                     try? await Task.sleep(until: context.deadline, clock: .continuous)
                     return false
                 }
-                let first = await group.next() ?? false
+                var granted = await group.next() ?? false
                 group.cancelAll()
-                return first
+                // A slot handed over while the deadline fired still counts: taking it (rather than
+                // dropping the result) is what keeps the slot from leaking.
+                for await result in group where result { granted = true }
+                return granted
             }
+            gates.withLock { $0[server]?.waiting -= 1 }
             guard granted else {
                 throw MCPError(.timeout, "no slot to call \(context.server) became free before the deadline")
             }

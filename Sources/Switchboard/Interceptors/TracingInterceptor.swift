@@ -23,9 +23,9 @@ public struct TracingInterceptor: RequestInterceptor {
             var carrier: [String: String] = [:]
             InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: DictionaryInjector())
             var context = context
-            if let traceparent = carrier["traceparent"] {
-                context.traceContext = TraceContext(traceparent: traceparent, tracestate: carrier["tracestate"])
-                context.note(name, "traceparent \(traceparent)")
+            if !carrier.isEmpty {
+                context.traceContext = TraceContext(fields: carrier)
+                context.note(name, carrier.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             }
             do throws(MCPError) {
                 return .success(try await next(request, context))
