@@ -62,6 +62,9 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
     public var toolResult: CallToolResult?
     /// When trying again makes sense, for ``Code/circuitOpen`` and ``Code/rateLimited``.
     public var retryAfter: Duration?
+    /// For ``Code/timeout``: the server had begun to answer (it sent progress for the request)
+    /// before time ran out, so the work is under way and repeating it is not free.
+    public var answerStarted = false
 
     public init(
         _ code: Code,

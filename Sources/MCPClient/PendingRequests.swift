@@ -29,6 +29,8 @@ struct PendingRequests {
         var onProgress: (@Sendable (ProgressParams) -> Void)?
         var resetOnProgress: Bool
         var method: String
+        /// Whether the server has sent anything for this request (progress) yet.
+        var answerStarted = false
     }
 
     private(set) var entries: [RequestID: Entry] = [:]
@@ -84,10 +86,9 @@ struct PendingRequests {
     /// A progress notification for `token`: the callback to run and, if opted in, a later deadline.
     mutating func progress(_ token: ProgressToken, now: ContinuousClock.Instant) -> (@Sendable (ProgressParams) -> Void)? {
         guard var entry = entries[token] else { return nil }
-        if entry.resetOnProgress {
-            entry.deadline = min(now + entry.timeout, entry.hardDeadline)
-            entries[token] = entry
-        }
+        entry.answerStarted = true
+        if entry.resetOnProgress { entry.deadline = min(now + entry.timeout, entry.hardDeadline) }
+        entries[token] = entry
         return entry.onProgress
     }
 
@@ -95,7 +96,8 @@ struct PendingRequests {
     mutating func expire(now: ContinuousClock.Instant) -> [(RequestID, String, Resume?)] {
         var expired: [(RequestID, String, Resume?)] = []
         for (id, entry) in entries where entry.deadline <= now {
-            let error = MCPError(.timeout, "\(entry.method) timed out after \(entry.timeout)")
+            var error = MCPError(.timeout, "\(entry.method) timed out after \(entry.timeout)")
+            error.answerStarted = entry.answerStarted
             entries[id] = nil
             expired.append((id, entry.method, entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }))
         }

@@ -96,20 +96,27 @@ struct ServerOptions: ParsableArguments {
         var file: String
     }
 
+    /// The chosen server's entry and the file's top-level settings, when --config names one.
+    func configuredServer() throws(ConfigurationProblem) -> (entry: ServerEntry, file: ConfigurationFile)? {
+        guard let config, let server else { return nil }
+        let text: String
+        do { text = try Terminal.readFile(config) } catch { throw ConfigurationProblem("cannot read \(config): \(error)") }
+        let parsed: ConfigurationFile
+        do { parsed = try ServerConfigFile.parseFile(text, file: config) } catch { throw ConfigurationProblem("\(error)") }
+        guard let entry = parsed.servers.first(where: { $0.name == server }) else {
+            throw ConfigurationProblem("no server named \"\(server)\" in \(config); it has: \(parsed.servers.map(\.name).joined(separator: ", "))")
+        }
+        return (entry, parsed)
+    }
+
     /// The settings for the chosen server, from --config (when given) and the flags.
-    func settings() throws -> Settings {
+    func settings(_ configured: (entry: ServerEntry, file: ConfigurationFile)?) -> Settings {
         var settings = Settings(name: nil, interceptors: InterceptorRegistry.defaultChain, trustAnnotations: trustAnnotations, file: "(defaults)")
-        if let config, let server {
-            let text: String
-            do { text = try Terminal.readFile(config) } catch { throw ValidationError("cannot read \(config): \(error)") }
-            let parsed: ConfigurationFile
-            do { parsed = try ServerConfigFile.parseFile(text, file: config) } catch { throw ValidationError("\(error)") }
-            if let entry = parsed.servers.first(where: { $0.name == server }) {
-                settings.name = entry.name
-                settings.interceptors = entry.settings.interceptors ?? parsed.interceptors ?? InterceptorRegistry.defaultChain
-                settings.trustAnnotations = trustAnnotations || entry.settings.trustAnnotations
-                settings.file = config
-            }
+        if let (entry, parsed) = configured, let config {
+            settings.name = entry.name
+            settings.interceptors = entry.settings.interceptors ?? parsed.interceptors ?? InterceptorRegistry.defaultChain
+            settings.trustAnnotations = trustAnnotations || entry.settings.trustAnnotations
+            settings.file = config
         }
         if let retry {
             // --retry N means N retries, N + 1 attempts, in the configured retry or a new one.
@@ -127,7 +134,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     /// The endpoint these options name; the built-in demo server when none is named.
-    func endpoint() throws -> (Endpoint, description: String) {
+    func endpoint(_ configured: (entry: ServerEntry, file: ConfigurationFile)?) throws -> (Endpoint, description: String) {
         var stderrHandler: (@Sendable (String) -> Void)? = nil
         if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
         let stdioOptions = StdioTransport.Options(stderrHandler: stderrHandler)
@@ -141,16 +148,8 @@ struct ServerOptions: ParsableArguments {
         if let url {
             return (.http(url: url, options: HTTPOptions(headers: headerPairs), transport: .automatic), url)
         }
-        if let config, let server {
-            let text: String
-            do { text = try Terminal.readFile(config) } catch {
-                throw ValidationError("cannot read \(config): \(error)")
-            }
-            let entries: [ServerEntry]
-            do { entries = try ServerConfigFile.parse(text, file: config) } catch { throw ValidationError("\(error)") }
-            guard let entry = entries.first(where: { $0.name == server }) else {
-                throw ValidationError("no server named \"\(server)\" in \(config); it has: \(entries.map(\.name).joined(separator: ", "))")
-            }
+        if let (entry, _) = configured {
+            let server = entry.name
             switch entry.kind {
             case .stdio(var process):
                 process.environment.merge(environment) { _, new in new }
@@ -165,11 +164,14 @@ struct ServerOptions: ParsableArguments {
         return (.stdio(demo, stdioOptions), "built-in demo server")
     }
 
-    func clientConfiguration(handlers: ClientHandlers = ClientHandlers()) throws -> ClientConfiguration {
-        let settings = try settings()
+    func clientConfiguration(
+        _ configured: (entry: ServerEntry, file: ConfigurationFile)?,
+        handlers: ClientHandlers = ClientHandlers()
+    ) throws(ConfigurationProblem) -> ClientConfiguration {
+        let settings = settings(configured)
         let interceptors: [any RequestInterceptor]
         do { interceptors = try InterceptorRegistry.standard.make(settings.interceptors, file: settings.file) } catch {
-            throw ValidationError("\(error)")
+            throw ConfigurationProblem("\(error)")
         }
         return ClientConfiguration(
             handlers: handlers,
@@ -192,8 +194,9 @@ struct ServerOptions: ParsableArguments {
         handlers: ClientHandlers = ClientHandlers(),
         _ body: (ClientSession) async throws -> Result
     ) async throws -> Result {
-        let (endpoint, _) = try endpoint()
-        let configuration = try clientConfiguration(handlers: handlers)
+        let configured = try configuredServer()
+        let (endpoint, _) = try endpoint(configured)
+        let configuration = try clientConfiguration(configured, handlers: handlers)
         let session: ClientSession
         do {
             switch endpoint {
@@ -224,6 +227,13 @@ struct ServerOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print exactly one JSON document on stdout.")
     var json = false
+}
+
+/// A configuration file that cannot be used: reported without a usage banner, exit status 2.
+struct ConfigurationProblem: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }
 
 /// An error reported to the user with the exit code its kind calls for.
@@ -263,6 +273,9 @@ extension AsyncParsableCommand {
         } catch let failure as CLIFailure {
             Terminal.error("error: \(failure)")
             throw ExitCode(failure.exitCode)
+        } catch let problem as ConfigurationProblem {
+            Terminal.error("error: \(problem)")
+            throw ExitCode(2)
         }
     }
 }

@@ -29,6 +29,10 @@ struct InterceptorConfigurationTests {
         (#"[{"name": "rate-limit"}]"#, #""rate" (calls per second) is required"#),
         (#"[{"name": "pinning", "mode": "loud"}]"#, #""mode" must be "block" or "warn""#),
         (#"[42]"#, #"interceptors[0] must be a name or an object with "name""#),
+        (#"[{"name": "cache", "maxEntries": 0}]"#, #""maxEntries" must be at least 1, not 0"#),
+        (#"[{"name": "breaker", "failureRate": 1.5}]"#, #""failureRate" must be between 0.01 and 1.0, not 1.5"#),
+        (#"[{"name": "breaker", "minimumCalls": 80, "windowSize": 20}]"#, #""minimumCalls" (80) cannot exceed "windowSize" (20)"#),
+        (#"[{"name": "deadline", "maxSeconds": 1e300}]"#, #""maxSeconds" must be between 0.0 and 31536000.0"#),
     ])
     func mistakes(text: String, message: String) throws {
         #expect {

@@ -3,6 +3,7 @@ import MCPClient
 import MCPWire
 import Switchboard
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite("Retries: only what is safe to repeat, within a budget", .serialized)
@@ -65,4 +66,43 @@ struct RetryTests {
         #expect(retry.retryCount >= calls / 10 - 1)
         await server.stop()
     }
+
+    @Test("an attempt that hangs times out on its own deadline and is retried within the call's")
+    func hungAttemptRetried() async throws {
+        let retry = RetryInterceptor(configuration: .init(maximumAttempts: 3, initialBackoff: .milliseconds(1)))
+        let server = try await ChaosServer.start(interceptors: [retry, DeadlineInterceptor(perAttempt: .milliseconds(300))])
+        try await server.chaos("hang", count: 1)
+        let timeline = CallTimeline()
+        let result = try await server.session.callTool(
+            "lookup", arguments: ["key": "k"], options: RequestOptions(timeout: .seconds(10), timeline: timeline))
+        #expect(result.text == "value of k")
+        #expect(server.count("lookup") == 2)
+        #expect(timeline.entries.contains { $0.interceptor == "deadline" && $0.text == "300 ms for attempt 2" })
+        await server.stop()
+    }
+
+    @Test("a timeout after the server began answering (progress arrived) is not retried")
+    func startedAnswerNotRetried() async throws {
+        let retry = RetryInterceptor(configuration: .init(maximumAttempts: 3, initialBackoff: .milliseconds(1)))
+        let server = try await ChaosServer.start(interceptors: [retry, DeadlineInterceptor(perAttempt: .milliseconds(400))])
+        let progress = Counter()
+        await #expect {
+            try await server.session.callTool(
+                "sleep", arguments: ["ms": 3000, "steps": 30],
+                options: RequestOptions(timeout: .seconds(10), onProgress: { _ in progress.increment() }))
+        } throws: { error in
+            guard let error = error as? MCPError else { return false }
+            return error.code == .timeout && error.answerStarted
+        }
+        #expect(progress.value > 0)
+        #expect(retry.retryCount == 0)
+        await server.stop()
+    }
+}
+
+/// A thread-safe count, for callbacks.
+final class Counter: Sendable {
+    private let storage = Mutex(0)
+    func increment() { storage.withLock { $0 += 1 } }
+    var value: Int { storage.withLock { $0 } }
 }

@@ -83,7 +83,12 @@ public final class CacheInterceptor: RequestInterceptor {
             method: request.method,
             uri: request.params.string("uri")
         )
-        cache.withLock { $0.put(key, entry) }
+        let (statistics, evicted) = cache.withLock { cache in
+            let before = cache.statistics.evictions
+            cache.put(key, entry)
+            return (cache.statistics, cache.statistics.evictions - before)
+        }
+        metrics.cacheSize(entries: statistics.entries, bytes: statistics.bytes, evicted: evicted)
     }
 
     public func didReceive(_ notification: ServerNotification, server: String) {
@@ -98,20 +103,24 @@ public final class CacheInterceptor: RequestInterceptor {
             uri = updated
         default: return
         }
-        _ = cache.withLock { cache in
-            cache.removeAll { entry in
-                entry.server == server && stale.contains(entry.method) && (uri == nil || entry.uri == uri)
-            }
-        }
+        drop { entry in entry.server == server && stale.contains(entry.method) && (uri == nil || entry.uri == uri) }
     }
 
     public func connectionLost(server: String) {
         // A restarted server may answer differently; forget what it said before.
-        _ = cache.withLock { $0.removeAll { $0.server == server } }
+        drop { $0.server == server }
     }
 
     /// Drops everything.
     public func removeAll() {
-        _ = cache.withLock { $0.removeAll { _ in true } }
+        drop { _ in true }
+    }
+
+    private func drop(where shouldDrop: (ResultCache.Entry) -> Bool) {
+        let statistics = cache.withLock { cache in
+            _ = cache.removeAll(where: shouldDrop)
+            return cache.statistics
+        }
+        metrics.cacheSize(entries: statistics.entries, bytes: statistics.bytes, evicted: 0)
     }
 }

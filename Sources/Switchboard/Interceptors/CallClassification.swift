@@ -52,7 +52,8 @@ enum FailureKind {
     /// Whether `error` may pass if tried again.
     static func isTransient(_ error: MCPError) -> Bool {
         switch error.code {
-        case .connectionFailed, .transportClosed, .timeout: return true
+        case .connectionFailed, .transportClosed: return true
+        case .timeout: return !error.answerStarted  // only before anything came back
         case .serverError, .protocolError:
             guard let status = error.transportError?.httpStatus else { return false }
             return status >= 500 || status == 429

@@ -4,16 +4,20 @@ public import MCPClient
 /// Keeps every call within one deadline across all its attempts.
 ///
 /// The session already gives each call one deadline (its timeout) that retries share; this
-/// interceptor can cap it (``maximum``) and refuses an attempt that starts with no time left,
-/// with ``MCPError/Code/timeout``. Cancelling the caller cancels the request on the wire
+/// interceptor can cap it (``maximum``), can give each attempt less than the whole (``perAttempt``,
+/// so a hung attempt leaves time for a retry), and refuses an attempt that starts with no time
+/// left, with ``MCPError/Code/timeout``. Cancelling the caller cancels the request on the wire
 /// (the session does that: `notifications/cancelled`, or closing the HTTP stream).
 public struct DeadlineInterceptor: RequestInterceptor {
     public let name = "deadline"
     /// The longest any call may take, whatever its own timeout says.
     public let maximum: Duration?
+    /// The longest one attempt may take; the call's deadline still bounds the sum.
+    public let perAttempt: Duration?
 
-    public init(maximum: Duration? = nil) {
+    public init(maximum: Duration? = nil, perAttempt: Duration? = nil) {
         self.maximum = maximum
+        self.perAttempt = perAttempt
     }
 
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
@@ -27,7 +31,19 @@ public struct DeadlineInterceptor: RequestInterceptor {
         guard context.remaining > .zero else {
             throw MCPError(.timeout, "\(request.method) on \(context.server): the deadline passed before attempt \(context.attempt)")
         }
-        context.note(name, "\(context.remaining.components.seconds * 1000 + context.remaining.components.attoseconds / 1_000_000_000_000_000) ms left")
+        if let perAttempt {
+            let attemptDeadline = ContinuousClock.now + perAttempt
+            if attemptDeadline < context.deadline {
+                context.deadline = attemptDeadline
+                context.note(name, "\(Self.milliseconds(perAttempt)) ms for attempt \(context.attempt)")
+                return try await next(request, context)
+            }
+        }
+        context.note(name, "\(Self.milliseconds(context.remaining)) ms left")
         return try await next(request, context)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

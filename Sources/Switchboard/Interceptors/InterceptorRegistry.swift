@@ -17,15 +17,21 @@ public struct InterceptorOptions: Sendable {
 
     func fail(_ message: String) -> ConfigError { ConfigError(file: file, message: "interceptor \"\(name)\": \(message)") }
 
-    public func int(_ key: String) throws(ConfigError) -> Int? {
+    /// A whole number, when present; below `minimum` is an error naming the bound.
+    public func int(_ key: String, atLeast minimum: Int = .min) throws(ConfigError) -> Int? {
         guard let value = object[key] else { return nil }
         guard let number = value.intValue else { throw fail("\"\(key)\" must be a whole number, not \(value.typeName)") }
+        guard number >= minimum else { throw fail("\"\(key)\" must be at least \(minimum), not \(number)") }
         return number
     }
 
-    public func double(_ key: String) throws(ConfigError) -> Double? {
+    /// A number, when present; outside `range` is an error naming the range.
+    public func double(_ key: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+        throws(ConfigError) -> Double?
+    {
         guard let value = object[key] else { return nil }
         guard let number = value.doubleValue else { throw fail("\"\(key)\" must be a number, not \(value.typeName)") }
+        guard range.contains(number) else { throw fail("\"\(key)\" must be between \(range.lowerBound) and \(range.upperBound), not \(number)") }
         return number
     }
 
@@ -59,12 +65,14 @@ public struct InterceptorOptions: Sendable {
         }
     }
 
+    /// A duration in seconds: from zero to a year.
     func seconds(_ key: String) throws(ConfigError) -> Duration? {
-        try double(key).map { .milliseconds(Int64($0 * 1000)) }
+        try double(key, in: 0...31_536_000).map { .milliseconds(Int64($0 * 1000)) }
     }
 
+    /// A duration in milliseconds: from zero to a day.
     func milliseconds(_ key: String) throws(ConfigError) -> Duration? {
-        try double(key).map { .microseconds(Int64($0 * 1000)) }
+        try double(key, in: 0...86_400_000).map { .microseconds(Int64($0 * 1000)) }
     }
 }
 
@@ -131,8 +139,8 @@ public final class InterceptorRegistry: Sendable {
         register("cache") { options throws(ConfigError) in
             try options.allowOnly(["maxEntries", "maxBytes", "defaultTTLSeconds", "tools"])
             var configuration = CacheInterceptor.Configuration()
-            if let value = try options.int("maxEntries") { configuration.maximumEntries = value }
-            if let value = try options.int("maxBytes") { configuration.maximumBytes = value }
+            if let value = try options.int("maxEntries", atLeast: 1) { configuration.maximumEntries = value }
+            if let value = try options.int("maxBytes", atLeast: 1) { configuration.maximumBytes = value }
             if let value = try options.seconds("defaultTTLSeconds") { configuration.defaultTTL = value }
             if let value = try options.strings("tools") { configuration.tools = Set(value) }
             return CacheInterceptor(configuration: configuration)
@@ -144,39 +152,42 @@ public final class InterceptorRegistry: Sendable {
         register("retry") { options throws(ConfigError) in
             try options.allowOnly(["maxAttempts", "initialBackoffMs", "maxBackoffMs", "budgetRatio", "budgetMinimumPerSecond", "tools"])
             var configuration = RetryInterceptor.Configuration()
-            if let value = try options.int("maxAttempts") { configuration.maximumAttempts = max(1, value) }
+            if let value = try options.int("maxAttempts", atLeast: 1) { configuration.maximumAttempts = value }
             if let value = try options.milliseconds("initialBackoffMs") { configuration.initialBackoff = value }
             if let value = try options.milliseconds("maxBackoffMs") { configuration.maximumBackoff = value }
-            if let value = try options.double("budgetRatio") { configuration.budgetRatio = value }
-            if let value = try options.double("budgetMinimumPerSecond") { configuration.budgetMinimumPerSecond = value }
+            if let value = try options.double("budgetRatio", in: 0...1) { configuration.budgetRatio = value }
+            if let value = try options.double("budgetMinimumPerSecond", in: 0...1_000_000) { configuration.budgetMinimumPerSecond = value }
             if let value = try options.strings("tools") { configuration.tools = Set(value) }
             return RetryInterceptor(configuration: configuration)
         }
         register("breaker") { options throws(ConfigError) in
             try options.allowOnly(["failureRate", "minimumCalls", "windowSize", "consecutiveFailures", "openSeconds", "halfOpenProbes", "perTool"])
             var policy = CircuitBreaker.Policy()
-            if let value = try options.double("failureRate") { policy.failureRateThreshold = value }
-            if let value = try options.int("minimumCalls") { policy.minimumCalls = max(1, value) }
-            if let value = try options.int("windowSize") { policy.windowSize = max(1, value) }
-            if let value = try options.int("consecutiveFailures") { policy.consecutiveFailures = max(1, value) }
+            if let value = try options.double("failureRate", in: 0.01...1) { policy.failureRateThreshold = value }
+            if let value = try options.int("minimumCalls", atLeast: 1) { policy.minimumCalls = value }
+            if let value = try options.int("windowSize", atLeast: 1) { policy.windowSize = value }
+            if let value = try options.int("consecutiveFailures", atLeast: 1) { policy.consecutiveFailures = value }
             if let value = try options.seconds("openSeconds") { policy.openDuration = value }
-            if let value = try options.int("halfOpenProbes") { policy.halfOpenProbes = max(1, value) }
+            if let value = try options.int("halfOpenProbes", atLeast: 1) { policy.halfOpenProbes = value }
+            guard policy.minimumCalls <= policy.windowSize else {
+                throw options.fail("\"minimumCalls\" (\(policy.minimumCalls)) cannot exceed \"windowSize\" (\(policy.windowSize)): the failure rate would never be judged")
+            }
             return CircuitBreakerInterceptor(policy: policy, perTool: try options.bool("perTool") ?? false)
         }
         register("deadline") { options throws(ConfigError) in
-            try options.allowOnly(["maxSeconds"])
-            return DeadlineInterceptor(maximum: try options.seconds("maxSeconds"))
+            try options.allowOnly(["maxSeconds", "attemptSeconds"])
+            return DeadlineInterceptor(maximum: try options.seconds("maxSeconds"), perAttempt: try options.seconds("attemptSeconds"))
         }
         register("concurrency") { options throws(ConfigError) in
             try options.allowOnly(["maxInFlight", "maxWaiting"])
-            guard let limit = try options.int("maxInFlight") else { throw options.fail("\"maxInFlight\" is required") }
-            return ConcurrencyLimitInterceptor(maximumInFlight: limit, maximumWaiting: try options.int("maxWaiting") ?? 1000)
+            guard let limit = try options.int("maxInFlight", atLeast: 1) else { throw options.fail("\"maxInFlight\" is required") }
+            return ConcurrencyLimitInterceptor(maximumInFlight: limit, maximumWaiting: try options.int("maxWaiting", atLeast: 0) ?? 1000)
         }
         register("rate-limit") { options throws(ConfigError) in
             try options.allowOnly(["rate", "burst", "perTool", "wait"])
-            guard let rate = try options.double("rate") else { throw options.fail("\"rate\" (calls per second) is required") }
+            guard let rate = try options.double("rate", in: 0.001...1_000_000) else { throw options.fail("\"rate\" (calls per second) is required") }
             return RateLimitInterceptor(
-                rate: rate, burst: try options.double("burst"), perTool: try options.bool("perTool") ?? false,
+                rate: rate, burst: try options.double("burst", in: 1...1_000_000), perTool: try options.bool("perTool") ?? false,
                 waits: try options.bool("wait") ?? true)
         }
         register("pinning") { options throws(ConfigError) in

@@ -11,7 +11,8 @@ import Synchronization
 /// - `switchboard_requests_in_flight{server}`
 /// - `switchboard_breaker_state{server,tool}` (0 closed, 1 half-open, 2 open) and
 ///   `switchboard_breaker_transitions_total{server,tool,state}`
-/// - `switchboard_cache_total{server,result}` (hit, miss)
+/// - `switchboard_cache_total{server,result}` (hit, miss), `switchboard_cache_evictions_total`,
+///   `switchboard_cache_entries` and `switchboard_cache_bytes`
 public final class SwitchboardMetrics: Sendable {
     /// The metrics of this process.
     public static let shared = SwitchboardMetrics()
@@ -106,6 +107,13 @@ public final class SwitchboardMetrics: Sendable {
             return made
         }
         counter.increment()
+    }
+
+    /// The cache's size after a change, and the entries it evicted to make room.
+    public func cacheSize(entries: Int, bytes: Int, evicted: Int) {
+        gauge("switchboard_cache_entries", []).record(entries)
+        gauge("switchboard_cache_bytes", []).record(bytes)
+        if evicted > 0 { counter("switchboard_cache_evictions_total", []).increment(by: evicted) }
     }
 
     /// Rare metrics (breaker changes, cache results) keyed by their text.
