@@ -106,18 +106,15 @@ struct CLITests {
 
     @Test("a config file in the common mcpServers shape selects a server")
     func configFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("mcp.json")
         let config = #"{"mcpServers": {"demo": {"command": "\#(Peers.switchboard)", "args": ["demo-server"], "env": {"X": "1"}}}}"#
-        try config.write(to: file, atomically: true, encoding: .utf8)
-        let out = try await run("call", "echo", "text=via config", "--config", file.path, "--server", "demo")
-        #expect(out.status == 0, "\(out.stderr)")
-        #expect(out.stdout == "via config\n")
-        let missing = try await run("tools", "--config", file.path, "--server", "nope")
-        #expect(missing.status == 2)
-        #expect(missing.stderr.contains("demo"))
+        try await withTemporaryFile(named: "mcp.json", contents: config) { file in
+            let out = try await run("call", "echo", "text=via config", "--config", file, "--server", "demo")
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout == "via config\n")
+            let missing = try await run("tools", "--config", file, "--server", "nope")
+            #expect(missing.status == 2)
+            #expect(missing.stderr.contains("demo"))
+        }
     }
 
     @Test("over HTTP against the demo server, and --stdio with a quoted command line")

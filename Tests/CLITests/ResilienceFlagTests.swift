@@ -77,19 +77,16 @@ struct ResilienceFlagTests {
 
     @Test("an interceptor mistake in the configuration file exits 2 with the file and a suggestion")
     func configurationMistake() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("mcp.json")
         let config = #"""
             {"mcpServers": {"demo": {"command": "\#(Peers.switchboard)", "args": ["demo-server"],
                                      "switchboard": {"interceptors": [{"name": "retry", "maxAtempts": 3}]}}}}
             """#
-        try config.write(to: file, atomically: true, encoding: .utf8)
-        let out = try await run(["tools", "--config", file.path, "--server", "demo"])
-        #expect(out.status == 2)
-        #expect(out.stderr.contains(file.path))
-        #expect(out.stderr.contains(#"did you mean "maxAttempts"?"#))
-        #expect(!out.stderr.contains("Usage:"))
+        try await withTemporaryFile(named: "mcp.json", contents: config) { file in
+            let out = try await run(["tools", "--config", file, "--server", "demo"])
+            #expect(out.status == 2)
+            #expect(out.stderr.contains(file))
+            #expect(out.stderr.contains(#"did you mean "maxAttempts"?"#))
+            #expect(!out.stderr.contains("Usage:"))
+        }
     }
 }

@@ -150,3 +150,17 @@ public final class HTTPPeer: Sendable {
 
     public struct PeerFailed: Error, CustomStringConvertible { public var description: String }
 }
+
+/// A file with `contents` in a fresh temporary directory, removed (with the directory) after `body`.
+public func withTemporaryFile<Result>(
+    named name: String,
+    contents: String,
+    _ body: (_ path: String) async throws -> Result
+) async throws -> Result {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent(name)
+    try contents.write(to: file, atomically: true, encoding: .utf8)
+    return try await body(file.path)
+}
