@@ -35,6 +35,9 @@ public struct ClientConfiguration: Sendable {
     /// Whether the server's tool annotations (read-only, idempotent, destructive) are believed.
     /// They are hints from the server and untrusted by default, as the specification says.
     public var trustToolAnnotations: Bool
+    /// Whether a modern session opens `subscriptions/listen` for list changes when it connects
+    /// (legacy servers send them unasked).
+    public var listenForChanges: ChangeListening
 
     public init(
         clientInfo: Implementation = Implementation(name: "switchboard", version: switchboardVersion),
@@ -49,7 +52,8 @@ public struct ClientConfiguration: Sendable {
         notificationBufferSize: Int = 1024,
         serverName: String? = nil,
         interceptors: [any RequestInterceptor] = [],
-        trustToolAnnotations: Bool = false
+        trustToolAnnotations: Bool = false,
+        listenForChanges: ChangeListening = .whenInterceptorsAsk
     ) {
         self.clientInfo = clientInfo
         self.handlers = handlers
@@ -64,6 +68,7 @@ public struct ClientConfiguration: Sendable {
         self.serverName = serverName
         self.interceptors = interceptors
         self.trustToolAnnotations = trustToolAnnotations
+        self.listenForChanges = listenForChanges
     }
 
     /// The capabilities sent to servers.
@@ -76,3 +81,13 @@ public struct ClientConfiguration: Sendable {
 
 /// This library's version, sent as `clientInfo.version` by default.
 public let switchboardVersion = "0.1.0"
+
+/// When a modern session listens for change notifications on its own.
+public enum ChangeListening: Sendable, Hashable {
+    /// When an interceptor needs them (``RequestInterceptor/listensForChanges``: a cache does).
+    case whenInterceptorsAsk
+    /// Always, for every list the server can change.
+    case always
+    /// Never; the caller calls ``ClientSession/listen(_:)`` when it wants them.
+    case never
+}

@@ -25,8 +25,10 @@ extension ClientSession {
     /// Opens (or replaces) the modern `subscriptions/listen` stream with `filter`, and waits
     /// until the server acknowledges it. Notifications then arrive on ``notifications()``.
     ///
-    /// The stream stays open until the session closes, the filter is replaced, or the server
-    /// ends it. On legacy servers this does nothing: they send list changes unasked.
+    /// The stream stays open until the session closes or the filter is replaced. If it breaks
+    /// afterwards (the connection was lost, the server restarted or ended it), it is opened
+    /// again with backoff, so change notifications keep coming. On legacy servers this does
+    /// nothing: they send list changes unasked.
     public func listen(_ filter: SubscriptionFilter) async throws(MCPError) {
         guard era == .modern else { return }
         stopListening()
@@ -47,15 +49,27 @@ extension ClientSession {
                 }
             }
             defer { watcher.cancel() }
-            do {
-                _ = try await self.request(
-                    Method.subscriptionsListen,
-                    params: SubscriptionsListenParams(notifications: filter).json,
-                    options: RequestOptions(timeout: .seconds(86_400 * 365))
-                )
-                acknowledged.resume(throwing: MCPError(.protocolError, "the server ended the subscription at once"))
-            } catch {
-                acknowledged.resume(throwing: error)
+            var backoff = Self.relistenBackoff.lowerBound
+            while true {
+                let opened = ContinuousClock.now
+                let failure: MCPError
+                do throws(MCPError) {
+                    _ = try await self.request(
+                        Method.subscriptionsListen,
+                        params: SubscriptionsListenParams(notifications: filter).json,
+                        options: RequestOptions(timeout: .seconds(86_400 * 365))
+                    )
+                    failure = MCPError(.protocolError, "the server ended the subscription")
+                } catch {
+                    failure = error
+                }
+                // Before the first acknowledgement the caller hears of the failure; after it,
+                // the stream is opened again unless the session is gone.
+                if acknowledged.resume(throwing: failure) || Task.isCancelled || self.isClosedForGood { return }
+                if ContinuousClock.now - opened > Self.relistenBackoff.upperBound { backoff = Self.relistenBackoff.lowerBound }
+                self.logger.debug("subscriptions/listen ended; opening it again", metadata: ["error": "\(failure)", "in": "\(backoff)"])
+                do { try await Task.sleep(for: backoff) } catch { return }
+                backoff = min(backoff * 2, Self.relistenBackoff.upperBound)
             }
         }
         listenState.withLock { $0 = ListenState(filter: filter, task: task) }
@@ -76,6 +90,14 @@ extension ClientSession {
             stopListening()
             throw MCPError(.protocolError, "subscriptions/listen failed: \(error)")
         }
+    }
+
+    /// The wait before opening a broken listen stream again: first, and at most.
+    static var relistenBackoff: ClosedRange<Duration> { .milliseconds(50) ... .seconds(30) }
+
+    /// Whether the session (not just the connection) has ended.
+    var isClosedForGood: Bool {
+        lifecycle.withLock { $0.closed } || pending.withLock { $0.closedError != nil }
     }
 
     /// Closes the `subscriptions/listen` stream, if one is open.

@@ -130,6 +130,26 @@ public final class ClientSession: Sendable {
         }
         lifecycle.withLock { $0.timerTask = task }
         try await negotiate()
+        try await listenIfConfigured()
+    }
+
+    /// Opens the modern listen stream when the configuration (or an interceptor) asks for it.
+    /// A server that refuses it still serves calls, so a refusal is logged, not thrown.
+    private func listenIfConfigured() async throws(MCPError) {
+        guard era == .modern else { return }
+        switch configuration.listenForChanges {
+        case .never: return
+        case .whenInterceptorsAsk:
+            guard configuration.interceptors.contains(where: \.listensForChanges) else { return }
+        case .always: break
+        }
+        do {
+            try await listen(defaultListenFilter())
+        } catch where error.code == .transportClosed || error.code == .connectionFailed {
+            throw error
+        } catch {
+            logger.warning("the server did not accept subscriptions/listen; change notifications will not arrive", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Closes the connection. Requests in flight fail with ``MCPError/Code/transportClosed``.

@@ -151,9 +151,13 @@ public protocol RequestInterceptor: Sendable {
     func didReceive(_ notification: ServerNotification, server: String)
     /// Hears that the connection to the server was lost and re-established.
     func connectionLost(server: String)
+    /// Whether this interceptor needs the server's change notifications, so that a modern
+    /// session should open `subscriptions/listen` for them when it connects.
+    var listensForChanges: Bool { get }
 }
 
 extension RequestInterceptor {
+    public var listensForChanges: Bool { false }
     public func didReceive(_ notification: ServerNotification, server: String) {}
     public func connectionLost(server: String) {}
 }

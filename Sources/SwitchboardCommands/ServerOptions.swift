@@ -180,7 +180,9 @@ struct ServerOptions: ParsableArguments {
             probeTimeout: min(timeoutDuration, .seconds(10)),
             serverName: settings.name,
             interceptors: interceptors,
-            trustToolAnnotations: settings.trustAnnotations
+            trustToolAnnotations: settings.trustAnnotations,
+            // One command, one short session: nothing lives long enough to go stale.
+            listenForChanges: .never
         )
     }
 

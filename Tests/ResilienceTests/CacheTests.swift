@@ -40,8 +40,8 @@ struct CacheTests {
     @Test("list_changed invalidates the tools list; resources/updated invalidates that read")
     func invalidation() async throws {
         let cache = CacheInterceptor()
+        // A cache makes the modern session listen for changes on its own.
         let server = try await ChaosServer.start(interceptors: [cache])
-        try await server.session.listen(SubscriptionFilter(toolsListChanged: true))
         _ = try await server.session.listTools()
         _ = try await server.session.listTools()
         #expect(server.count("method:tools/list") == 1)
@@ -62,6 +62,29 @@ struct CacheTests {
             return nil
         }
         #expect(try await server.session.readResource("demo://counter").contents.first?.text == "1")
+        await server.stop()
+    }
+
+    @Test("after the server crashes and restarts, the listen stream is opened again and list_changed still invalidates")
+    func invalidationAfterRestart() async throws {
+        let server = try await ChaosServer.start(interceptors: [CacheInterceptor()])
+        let events = server.session.notifications()
+        try await server.chaos("crash", count: 1)
+        await #expect(throws: MCPError.self) { try await server.session.callTool("lookup", arguments: ["key": "k"]) }
+        // The listen stream breaks with the process; reopening it restarts the server and is acknowledged.
+        _ = try await firstMatch(in: events, within: .seconds(10)) { notification -> Bool? in
+            if case .subscriptionAcknowledged = notification { return true }
+            return nil
+        }
+        _ = try await server.session.listTools()
+        let listed = server.count("method:tools/list")
+        _ = try await server.session.listTools()
+        #expect(server.count("method:tools/list") == listed, "the second list is a cache hit")
+        let changes = server.session.notifications()
+        _ = try await server.session.callTool("mutate_lookup", arguments: ["description": "after restart"])
+        _ = try await firstMatch(in: changes, within: .seconds(5)) { $0 == .toolsListChanged ? true : nil }
+        #expect(try await server.session.listTools().tools.first { $0.name == "lookup" }?.description == "after restart")
+        #expect(server.count("method:tools/list") == listed + 1)
         await server.stop()
     }
 

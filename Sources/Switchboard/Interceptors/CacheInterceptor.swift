@@ -10,7 +10,8 @@ import Synchronization
 ///   older servers stay ``Configuration/defaultTTL``.
 /// - `tools/call` is cached only for tools that are read-only *and* idempotent by trusted
 ///   annotations, or that configuration lists.
-/// - `list_changed` drops that server's lists (and, for tools, cached tool results);
+/// - `list_changed` drops that server's lists (and, for tools, cached tool results); a modern
+///   session with a cache listens for them on its own (``ClientConfiguration/listenForChanges``);
 ///   `resources/updated` drops reads of that URI; a lost connection drops the server's entries.
 /// - ``RequestOptions/bypassCache`` skips it for one call.
 public final class CacheInterceptor: RequestInterceptor {
@@ -31,6 +32,8 @@ public final class CacheInterceptor: RequestInterceptor {
     }
 
     public let name = "cache"
+    /// The cache drops entries on change notifications, so a modern session should ask for them.
+    public var listensForChanges: Bool { true }
     public let configuration: Configuration
     private let classification: CallClassification
     private let cache: Mutex<ResultCache>
