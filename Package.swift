@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Wire: values only, no I/O.
@@ -98,6 +99,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -149,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "MCPClientTests",
             dependencies: [
-                "MCPClient", "MCPServer", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport",
+                "MCPClient", "MCPServer", "MCPServerHTTP", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport",
                 "MCPHTTPTransport", "JSONSchema", "TestSupport",
             ],
             swiftSettings: strictSettings

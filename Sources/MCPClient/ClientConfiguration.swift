@@ -38,6 +38,10 @@ public struct ClientConfiguration: Sendable {
     /// Whether a modern session opens `subscriptions/listen` for list changes when it connects
     /// (legacy servers send them unasked).
     public var listenForChanges: ChangeListening
+    /// Names the credentials this session uses (a user, a token's hash), so that caches shared
+    /// by several sessions reuse `cacheScope: private` results only within the same one. `nil`
+    /// makes every session its own context.
+    public var authorizationContext: String?
 
     public init(
         clientInfo: Implementation = Implementation(name: "switchboard", version: switchboardVersion),
@@ -53,7 +57,8 @@ public struct ClientConfiguration: Sendable {
         serverName: String? = nil,
         interceptors: [any RequestInterceptor] = [],
         trustToolAnnotations: Bool = false,
-        listenForChanges: ChangeListening = .whenInterceptorsAsk
+        listenForChanges: ChangeListening = .whenInterceptorsAsk,
+        authorizationContext: String? = nil
     ) {
         self.clientInfo = clientInfo
         self.handlers = handlers
@@ -69,6 +74,7 @@ public struct ClientConfiguration: Sendable {
         self.interceptors = interceptors
         self.trustToolAnnotations = trustToolAnnotations
         self.listenForChanges = listenForChanges
+        self.authorizationContext = authorizationContext
     }
 
     /// The capabilities sent to servers.

@@ -34,6 +34,7 @@ extension ClientSession {
             annotationsTrusted: configuration.trustToolAnnotations,
             deadline: deadline,
             protocolVersion: negotiation?.protocolVersion,
+            authorizationContext: authorizationContext,
             timeline: options.timeline
         )
         return try await chain.run(request, context)

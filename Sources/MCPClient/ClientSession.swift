@@ -53,6 +53,9 @@ public final class ClientSession: Sendable {
     let malformedCount = Atomic<Int>(0)
     /// Set when a legacy server's connection was re-established: run `initialize` again first.
     let handshakeNeeded = Atomic<Bool>(false)
+    /// Whose credentials this session's requests carry, for caches (`cacheScope: private`).
+    public let authorizationContext: String
+    private static let sessionCounter = Atomic<Int>(0)
 
     struct Lifecycle {
         var timerTask: Task<Void, Never>?
@@ -68,6 +71,8 @@ public final class ClientSession: Sendable {
         self.transport = transport
         self.configuration = configuration
         self.logger = configuration.logger
+        // Without a named context, each session is its own: private results are never shared.
+        self.authorizationContext = configuration.authorizationContext ?? "session-\(Self.sessionCounter.add(1, ordering: .relaxed).newValue)"
         if configuration.interceptors.isEmpty {
             chain = nil
         } else {

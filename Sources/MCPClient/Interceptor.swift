@@ -33,11 +33,12 @@ public struct InterceptorContext: Sendable {
         let tool: Tool?
         let annotationsTrusted: Bool
         let protocolVersion: ProtocolVersion?
+        let authorizationContext: String
         @usableFromInline let timeline: CallTimeline?
 
         init(
             server: String, method: String, toolName: String?, tool: Tool?, annotationsTrusted: Bool,
-            protocolVersion: ProtocolVersion?, timeline: CallTimeline?
+            protocolVersion: ProtocolVersion?, authorizationContext: String, timeline: CallTimeline?
         ) {
             self.server = server
             self.method = method
@@ -45,6 +46,7 @@ public struct InterceptorContext: Sendable {
             self.tool = tool
             self.annotationsTrusted = annotationsTrusted
             self.protocolVersion = protocolVersion
+            self.authorizationContext = authorizationContext
             self.timeline = timeline
         }
     }
@@ -67,11 +69,12 @@ public struct InterceptorContext: Sendable {
         deadline: ContinuousClock.Instant,
         traceContext: TraceContext? = nil,
         protocolVersion: ProtocolVersion? = nil,
+        authorizationContext: String = "",
         timeline: CallTimeline? = nil
     ) {
         self.call = Call(
             server: server, method: method, toolName: toolName, tool: tool, annotationsTrusted: annotationsTrusted,
-            protocolVersion: protocolVersion, timeline: timeline)
+            protocolVersion: protocolVersion, authorizationContext: authorizationContext, timeline: timeline)
         self.attempt = attempt
         self.deadline = deadline
         self.traceContext = traceContext
@@ -87,6 +90,8 @@ public struct InterceptorContext: Sendable {
     public var annotationsTrusted: Bool { call.annotationsTrusted }
     /// The negotiated protocol version.
     public var protocolVersion: ProtocolVersion? { call.protocolVersion }
+    /// Whose credentials the request carries (``ClientConfiguration/authorizationContext``).
+    public var authorizationContext: String { call.authorizationContext }
     /// Where interceptors note what they did, when the caller asked to see it (`call --trace`).
     public var timeline: CallTimeline? { call.timeline }
 

@@ -42,6 +42,9 @@ final class ChangeBus: Sendable {
         return stream
     }
 
+    /// How many are listening now.
+    var listenerCount: Int { listeners.withLock { $0.count } }
+
     func publish(_ change: ServerChange) {
         for listener in listeners.withLock({ Array($0.values) }) { listener.yield(change) }
     }

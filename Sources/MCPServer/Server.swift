@@ -128,6 +128,11 @@ public final class Server: Sendable {
     /// A stream of the changes this server announces, for connections that forward them.
     public func changeStream() -> AsyncStream<ServerChange> { changes.subscribe() }
 
+    /// How many change listeners are open: modern `subscriptions/listen` streams, legacy
+    /// sessions, and ``changeStream()`` callers. A client that went away stops counting once
+    /// its transport notices.
+    public var changeListenerCount: Int { changes.listenerCount }
+
     /// The tool registered under `name`.
     public func tool(named name: String) -> Tool? {
         registry.withLock { $0.tools.first { $0.tool.name == name }?.tool }

@@ -21,18 +21,23 @@ public struct HTTPEndpointOptions: Sendable {
     public var maximumBodyBytes: Int
     /// How many events each legacy session keeps for `Last-Event-ID` replay.
     public var replayBufferSize: Int
+    /// How long an SSE stream may stay silent before a keep-alive comment is written. Writing
+    /// is how a stream notices a client that went away (and keeps proxies from closing it).
+    public var keepAliveInterval: Duration
 
     public init(
         path: String = "/mcp",
         responseMode: ResponseMode = .auto,
         allowedOrigins: Set<String> = [],
         maximumBodyBytes: Int = 64 << 20,
-        replayBufferSize: Int = 256
+        replayBufferSize: Int = 256,
+        keepAliveInterval: Duration = .seconds(15)
     ) {
         self.path = path
         self.responseMode = responseMode
         self.allowedOrigins = allowedOrigins
         self.maximumBodyBytes = maximumBodyBytes
         self.replayBufferSize = replayBufferSize
+        self.keepAliveInterval = keepAliveInterval
     }
 }

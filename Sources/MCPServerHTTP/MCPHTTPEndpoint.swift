@@ -4,6 +4,7 @@ import JSONCore
 public import MCPServer
 import MCPWire
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Serves a ``Server`` over Streamable HTTP, for modern and legacy clients alike.
@@ -125,21 +126,33 @@ public final class MCPHTTPEndpoint: Sendable {
         headers[.cacheControl] = "no-cache"
         headers[.xAccelBuffering] = "no"
         let id = rpc.id
+        let keepAlive = options.keepAliveInterval
         return Response(
             status: .ok,
             headers: headers,
             body: ResponseBody { writer in
                 do {
-                    var event: RequestEvent? = first
-                    while let current = event {
-                        switch current {
-                        case .message(let message):
-                            try await writer.write(Self.sseEvent(message))
-                        case .final(let outcome):
-                            try await writer.write(Self.sseEvent(Self.reply(id, outcome)))
+                    var wake = EventQueue<RequestEvent>.Wake.element(first)
+                    // A server shutting down ends its open streams (a subscription never ends
+                    // on its own), so the shutdown does not wait for them.
+                    try await withGracefulShutdownHandler {
+                        while true {
+                            switch wake {
+                            case .element(.message(let message)):
+                                try await writer.write(Self.sseEvent(message))
+                            case .element(.final(let outcome)):
+                                try await writer.write(Self.sseEvent(Self.reply(id, outcome)))
+                            case .timedOut:
+                                try await writer.write(Self.keepAliveComment)
+                            case .finished:
+                                return
+                            }
+                            wake = await events.next(within: keepAlive)
                         }
-                        event = await events.next()
+                    } onGracefulShutdown: {
+                        events.finish()
                     }
+                    handler.cancel()
                     try await writer.finish(nil)
                 } catch {
                     // The client closed the stream: for a modern client that is cancellation.
@@ -172,6 +185,9 @@ public final class MCPHTTPEndpoint: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.encoded())))
     }
 
+    /// An SSE comment: clients ignore it; writing it shows whether the client is still there.
+    static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
+
     static func sseEvent(_ message: JSONRPCMessage, id: Int? = nil) -> ByteBuffer {
         var bytes: [UInt8] = []
         if let id { bytes.append(contentsOf: "id: \(id)\n".utf8) }
@@ -191,6 +207,7 @@ public final class MCPHTTPEndpoint: Sendable {
         guard let session = session(sessionID) else { return Response(status: .notFound) }
         let lastEventID = request.headers[.lastEventID].flatMap(Int.init)
         let queue = session.openStandalone(after: lastEventID)
+        let keepAlive = options.keepAliveInterval
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -202,8 +219,16 @@ public final class MCPHTTPEndpoint: Sendable {
                 defer { session.closeStandalone(queue) }
                 // A comment first, so the client sees the stream is open.
                 try await writer.write(ByteBuffer(string: ": stream open\n\n"))
-                while let event = await queue.next() {
-                    try await writer.write(Self.sseEvent(event.message, id: event.id))
+                try await withGracefulShutdownHandler {
+                    while true {
+                        switch await queue.next(within: keepAlive) {
+                        case .element(let event): try await writer.write(Self.sseEvent(event.message, id: event.id))
+                        case .timedOut: try await writer.write(Self.keepAliveComment)
+                        case .finished: return
+                        }
+                    }
+                } onGracefulShutdown: {
+                    queue.finish()
                 }
                 try await writer.finish(nil)
             }

@@ -1,5 +1,6 @@
 import JSONCore
 import MCPClient
+import MCPHTTPTransport
 import MCPWire
 import Switchboard
 import TestSupport
@@ -88,6 +89,33 @@ struct CacheTests {
         await server.stop()
     }
 
+    @Test("sessions sharing a cache share public results, and private ones only with the same credentials")
+    func sharedAcrossSessions() async throws {
+        let cache = CacheInterceptor()
+        let server = try await ChaosServer.start(link: .http, interceptors: [cache])
+        let url = try #require(server.peer?.url)
+        func session(_ authorization: String?) async throws -> ClientSession {
+            try await ClientSession.connect(
+                transport: StreamableHTTPTransport(url: url),
+                configuration: ClientConfiguration(serverName: "chaos", interceptors: [cache], trustToolAnnotations: true, authorizationContext: authorization))
+        }
+        // The demo server marks lists `cacheScope: public`; tool results carry no scope, so are private.
+        _ = try await server.session.listTools()
+        _ = try await server.session.callTool("lookup", arguments: ["key": "k"])
+        let stranger = try await session(nil)
+        _ = try await stranger.listTools()
+        #expect(server.count("method:tools/list") == 1, "a public list is shared")
+        _ = try await stranger.callTool("lookup", arguments: ["key": "k"])
+        #expect(server.count("lookup") == 2, "a private result is not")
+        let alice = try await session("alice")
+        let aliceAgain = try await session("alice")
+        _ = try await alice.callTool("lookup", arguments: ["key": "k"])
+        _ = try await aliceAgain.callTool("lookup", arguments: ["key": "k"])
+        #expect(server.count("lookup") == 3, "the same credentials share private results")
+        for other in [stranger, alice, aliceAgain] { await other.close() }
+        await server.stop()
+    }
+
     @Test("a ttlMs of 0 disables caching for that result")
     func zeroTTL() async throws {
         let server = try await ChaosServer.start(interceptors: [CacheInterceptor()], serverArguments: ["--list-ttl-ms", "0"])
@@ -136,6 +164,17 @@ struct ResultCacheTests {
         cache.put("huge", entry(101))
         #expect(cache.get("huge", now: .now) == nil)
         #expect(cache.statistics.evictions >= 3)
+    }
+
+    @Test("a private entry serves only its own authorization context; a public one serves all")
+    func scopes() {
+        var cache = ResultCache(maximumEntries: 10, maximumBytes: 1000)
+        let expires = ContinuousClock.now + .seconds(60)
+        cache.put("mine", ResultCache.Entry(value: [:], bytes: 1, expires: expires, scope: .private, server: "s", method: "m", uri: nil, authorizationContext: "alice"))
+        cache.put("all", ResultCache.Entry(value: [:], bytes: 1, expires: expires, scope: .public, server: "s", method: "m", uri: nil, authorizationContext: "alice"))
+        #expect(cache.get("mine", now: .now, authorizationContext: "alice") != nil)
+        #expect(cache.get("mine", now: .now, authorizationContext: "bob") == nil)
+        #expect(cache.get("all", now: .now, authorizationContext: "bob") != nil)
     }
 
     @Test("expired entries are misses and are dropped")

@@ -8,6 +8,9 @@ import Synchronization
 /// - Keys are server + method + parameters in canonical form (member order does not matter).
 /// - A modern result's `ttlMs` decides how long it stays (`0` means not at all); results from
 ///   older servers stay ``Configuration/defaultTTL``.
+/// - A result's `cacheScope` decides who may reuse it: `public` results serve every session
+///   sharing this cache; `private` ones (and results with no scope) only sessions with the
+///   same ``InterceptorContext/authorizationContext``.
 /// - `tools/call` is cached only for tools that are read-only *and* idempotent by trusted
 ///   annotations, or that configuration lists.
 /// - `list_changed` drops that server's lists (and, for tools, cached tool results); a modern
@@ -57,7 +60,7 @@ public final class CacheInterceptor: RequestInterceptor {
             return try await next(request, context)
         }
         let key = requestKey(server: context.server, method: request.method, params: request.params)
-        if let hit = cache.withLock({ $0.get(key, now: .now) }) {
+        if let hit = cache.withLock({ $0.get(key, now: .now, authorizationContext: context.authorizationContext) }) {
             context.note(name, "hit")
             metrics.cache(server: context.server, hit: true)
             return hit.value
@@ -65,11 +68,11 @@ public final class CacheInterceptor: RequestInterceptor {
         context.note(name, "miss")
         metrics.cache(server: context.server, hit: false)
         let result = try await next(request, context)
-        store(result, key: key, request: request, server: context.server)
+        store(result, key: key, request: request, context: context)
         return result
     }
 
-    private func store(_ result: JSONObject, key: String, request: InterceptedRequest, server: String) {
+    private func store(_ result: JSONObject, key: String, request: InterceptedRequest, context: InterceptorContext) {
         let ttl: Duration
         if let milliseconds = result.int("ttlMs") {
             ttl = .milliseconds(Int64(milliseconds))
@@ -82,9 +85,10 @@ public final class CacheInterceptor: RequestInterceptor {
             bytes: JSONValue.object(result).serialized().count,
             expires: .now + ttl,
             scope: result.string("cacheScope").map(CacheScope.init(rawValue:)) ?? .private,
-            server: server,
+            server: context.server,
             method: request.method,
-            uri: request.params.string("uri")
+            uri: request.params.string("uri"),
+            authorizationContext: context.authorizationContext
         )
         let (statistics, evicted) = cache.withLock { cache in
             let before = cache.statistics.evictions

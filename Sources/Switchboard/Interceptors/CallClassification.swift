@@ -77,14 +77,19 @@ enum FailureKind {
 
 /// The key that names a request for caching and coalescing: server, method, and the
 /// parameters in canonical form (members sorted, so their order does not matter), without
-/// `_meta` (which carries per-request data such as progress tokens). Built in one buffer.
-func requestKey(server: String, method: String, params: JSONObject) -> String {
+/// `_meta` (which carries per-request data such as progress tokens); with `authorization`,
+/// also whose credentials it carries. Built in one buffer.
+func requestKey(server: String, method: String, params: JSONObject, authorization: String? = nil) -> String {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(server.utf8.count + method.utf8.count + 64)
     bytes.append(contentsOf: server.utf8)
     bytes.append(0)
     bytes.append(contentsOf: method.utf8)
     bytes.append(0)
+    if let authorization {
+        bytes.append(contentsOf: authorization.utf8)
+        bytes.append(0)
+    }
     bytes.append(UInt8(ascii: "{"))
     var first = true
     for key in params.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where key != "_meta" {

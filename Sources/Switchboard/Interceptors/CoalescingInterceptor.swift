@@ -31,7 +31,9 @@ public final class CoalescingInterceptor: RequestInterceptor {
         -> JSONObject
     {
         guard classification.isCacheable(request, context) else { return try await next(request, context) }
-        let key = requestKey(server: context.server, method: request.method, params: request.params)
+        // Whether the answer is private to one authorization context is only known once it
+        // arrives, so only requests made with the same credentials share one.
+        let key = requestKey(server: context.server, method: request.method, params: request.params, authorization: context.authorizationContext)
         let (flight, leader) = flights.withLock { flights -> (Flight, Bool) in
             if let existing = flights[key] { return (existing, false) }
             let flight = Flight()

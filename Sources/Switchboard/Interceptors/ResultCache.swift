@@ -15,8 +15,13 @@ public struct ResultCache: Sendable {
         public var server: String
         public var method: String
         public var uri: String?
+        /// Whose credentials fetched it; a `private` entry serves only the same context.
+        public var authorizationContext: String
 
-        public init(value: JSONObject, bytes: Int, expires: ContinuousClock.Instant, scope: CacheScope, server: String, method: String, uri: String?) {
+        public init(
+            value: JSONObject, bytes: Int, expires: ContinuousClock.Instant, scope: CacheScope, server: String, method: String, uri: String?,
+            authorizationContext: String = ""
+        ) {
             self.value = value
             self.bytes = bytes
             self.expires = expires
@@ -24,6 +29,7 @@ public struct ResultCache: Sendable {
             self.server = server
             self.method = method
             self.uri = uri
+            self.authorizationContext = authorizationContext
         }
     }
 
@@ -56,9 +62,14 @@ public struct ResultCache: Sendable {
         self.maximumBytes = max(1, maximumBytes)
     }
 
-    /// The fresh entry for `key`, marked as just used; nil (a miss) when absent or expired.
-    public mutating func get(_ key: String, now: ContinuousClock.Instant) -> Entry? {
+    /// The fresh entry for `key`, marked as just used; nil (a miss) when absent, expired, or
+    /// private to another authorization context (the specification's `cacheScope: private`).
+    public mutating func get(_ key: String, now: ContinuousClock.Instant, authorizationContext: String = "") -> Entry? {
         guard let slot = index[key] else {
+            statistics.misses += 1
+            return nil
+        }
+        if nodes[slot].entry.scope == .private && nodes[slot].entry.authorizationContext != authorizationContext {
             statistics.misses += 1
             return nil
         }
