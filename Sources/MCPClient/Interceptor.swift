@@ -34,6 +34,8 @@ public struct InterceptorContext: Sendable {
         let annotationsTrusted: Bool
         let protocolVersion: ProtocolVersion?
         let authorizationContext: String
+        /// The trusted annotations' hints, read out of the tool's JSON once per call.
+        let hints: ToolHints?
         @usableFromInline let timeline: CallTimeline?
 
         init(
@@ -47,6 +49,7 @@ public struct InterceptorContext: Sendable {
             self.annotationsTrusted = annotationsTrusted
             self.protocolVersion = protocolVersion
             self.authorizationContext = authorizationContext
+            self.hints = annotationsTrusted ? tool?.annotations.map(ToolHints.init) : nil
             self.timeline = timeline
         }
     }
@@ -58,6 +61,10 @@ public struct InterceptorContext: Sendable {
     public var deadline: ContinuousClock.Instant
     /// The W3C trace context to carry in `_meta` (`traceparent`, `tracestate`), if any.
     public var traceContext: TraceContext?
+    /// The request's canonical key (server, method, parameters in canonical form), once an
+    /// interceptor has built it: later ones (a cache, then coalescing) reuse it instead of
+    /// serializing the parameters again.
+    public var requestKey: String?
 
     public init(
         server: String,
@@ -97,6 +104,8 @@ public struct InterceptorContext: Sendable {
 
     /// The tool's annotations, only if they are trusted.
     public var trustedAnnotations: ToolAnnotations? { call.annotationsTrusted ? call.tool?.annotations : nil }
+    /// The hints of the trusted annotations, as plain values (nil when untrusted or unknown).
+    public var trustedHints: ToolHints? { call.hints }
 
     /// Time left before the deadline (zero once it has passed).
     public var remaining: Duration { max(.zero, ContinuousClock.now.duration(to: deadline)) }
@@ -106,6 +115,22 @@ public struct InterceptorContext: Sendable {
     public func note(_ interceptor: String, _ text: @autoclosure () -> String) {
         guard let timeline = call.timeline else { return }
         timeline.add(interceptor, text())
+    }
+}
+
+/// The behaviour hints of a tool's annotations, as plain values: what retries, caches and
+/// failover decide by, read out of the JSON once per call rather than by each of them.
+public struct ToolHints: Sendable, Hashable {
+    public var readOnly: Bool?
+    public var destructive: Bool?
+    public var idempotent: Bool?
+    public var openWorld: Bool?
+
+    public init(_ annotations: ToolAnnotations) {
+        readOnly = annotations.readOnlyHint
+        destructive = annotations.destructiveHint
+        idempotent = annotations.idempotentHint
+        openWorld = annotations.openWorldHint
     }
 }
 
@@ -193,7 +218,8 @@ public final class InterceptorChain: Sendable {
     public let interceptors: [any RequestInterceptor]
     @usableFromInline let terminal: @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
 
-    init(
+    /// A chain of `interceptors`, outermost first, around `terminal` (the step that sends).
+    public init(
         _ interceptors: [any RequestInterceptor],
         terminal: @escaping @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
     ) {
@@ -201,7 +227,8 @@ public final class InterceptorChain: Sendable {
         self.terminal = terminal
     }
 
-    func run(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
+    /// Runs `request` through every interceptor, then the terminal step.
+    public func run(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
         try await InterceptorNext(chain: self, index: 0)(request, context)
     }
 }

@@ -62,6 +62,23 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
+    // The chain alone: the default interceptors around a step that answers at once, so
+    // what is timed is what the chain adds to any call (a tools/call the cache may not answer).
+    Benchmark("default chain around an immediate answer (chain cost alone)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let chain = InterceptorChain(try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark")) {
+            _, _ throws(MCPError) in ["content": [["type": "text", "text": "hello"]]]
+        }
+        let request = InterceptedRequest(
+            method: Method.toolsCall, params: ["name": "echo", "arguments": ["text": "hello"]], options: .default)
+        let tool = Tool(name: "echo", inputSchema: ["type": "object"], annotations: ToolAnnotations(readOnlyHint: true, idempotentHint: true))
+        for _ in benchmark.scaledIterations {
+            let context = InterceptorContext(
+                server: "bench", method: Method.toolsCall, toolName: "echo", tool: tool, deadline: .now + .seconds(60),
+                authorizationContext: "session-1")
+            blackHole(try? await chain.run(request, context))
+        }
+    }
+
     Benchmark("cache hit (tools/call through the default chain, in memory)", configuration: .init(scalingFactor: .kilo)) {
         (benchmark: Benchmark, session: ClientSession) in
         let params: JSONObject = ["name": "lookup", "arguments": ["key": "k"]]

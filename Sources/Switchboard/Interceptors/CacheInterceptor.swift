@@ -59,7 +59,8 @@ public final class CacheInterceptor: RequestInterceptor {
             context.note(name, request.options.bypassCache ? "bypassed for this call" : "not cacheable (not a read, or annotations not trusted)")
             return try await next(request, context)
         }
-        let key = requestKey(server: context.server, method: request.method, params: request.params)
+        var context = context
+        let key = requestKey(request, &context)
         if let hit = cache.withLock({ $0.get(key, now: .now, authorizationContext: context.authorizationContext) }) {
             context.note(name, "hit")
             metrics.cache(server: context.server, hit: true)

@@ -29,9 +29,9 @@ public struct CallClassification: Sendable, Hashable {
         if Self.readMethods.contains(request.method) { return true }
         guard request.method == Method.toolsCall, let tool = request.toolName else { return false }
         if tools.contains(tool) { return true }
-        guard let annotations = context.trustedAnnotations else { return false }
-        if annotations.destructiveHint == true && annotations.idempotentHint != true { return false }
-        return annotations.readOnlyHint == true || annotations.idempotentHint == true
+        guard let hints = context.trustedHints else { return false }
+        if hints.destructive == true && hints.idempotent != true { return false }
+        return hints.readOnly == true || hints.idempotent == true
     }
 
     /// Whether the call's answer may be reused: it reads, or it is a tool that is both
@@ -41,8 +41,8 @@ public struct CallClassification: Sendable, Hashable {
         if Self.readMethods.contains(request.method) { return true }
         guard request.method == Method.toolsCall, let tool = request.toolName else { return false }
         if tools.contains(tool) { return true }
-        guard let annotations = context.trustedAnnotations else { return false }
-        return annotations.readOnlyHint == true && annotations.idempotentHint == true
+        guard let hints = context.trustedHints else { return false }
+        return hints.readOnly == true && hints.idempotent == true
     }
 }
 
@@ -75,21 +75,25 @@ enum FailureKind {
     }
 }
 
+/// The key that names a request for caching and coalescing (built once per call, then kept
+/// in ``InterceptorContext/requestKey``).
+func requestKey(_ request: InterceptedRequest, _ context: inout InterceptorContext) -> String {
+    if let key = context.requestKey { return key }
+    let key = requestKey(server: context.server, method: request.method, params: request.params)
+    context.requestKey = key
+    return key
+}
+
 /// The key that names a request for caching and coalescing: server, method, and the
 /// parameters in canonical form (members sorted, so their order does not matter), without
-/// `_meta` (which carries per-request data such as progress tokens); with `authorization`,
-/// also whose credentials it carries. Built in one buffer.
-func requestKey(server: String, method: String, params: JSONObject, authorization: String? = nil) -> String {
+/// `_meta` (which carries per-request data such as progress tokens). Built in one buffer.
+func requestKey(server: String, method: String, params: JSONObject) -> String {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(server.utf8.count + method.utf8.count + 64)
     bytes.append(contentsOf: server.utf8)
     bytes.append(0)
     bytes.append(contentsOf: method.utf8)
     bytes.append(0)
-    if let authorization {
-        bytes.append(contentsOf: authorization.utf8)
-        bytes.append(0)
-    }
     bytes.append(UInt8(ascii: "{"))
     var first = true
     for key in params.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where key != "_meta" {

@@ -17,7 +17,20 @@ public final class CoalescingInterceptor: RequestInterceptor {
         let state = Mutex<(waiters: [Int: CheckedContinuation<Result<JSONObject, MCPError>, Never>], outcome: Result<JSONObject, MCPError>?)>(([:], nil))
         let counter = Atomic<Int>(0)
     }
-    private let flights = Mutex<[String: Flight]>([:])
+
+    /// A request on the wire: alone so far, or with others waiting for its answer. The flight
+    /// object is made only when a second caller arrives, so a request nobody joins costs none.
+    private enum Slot {
+        case alone
+        case shared(Flight)
+    }
+
+    /// Whose request it is: the same parameters with other credentials may get another answer.
+    private struct Key: Hashable {
+        var request: String
+        var authorization: String
+    }
+    private let flights = Mutex<[Key: Slot]>([:])
     private let joined = Atomic<Int>(0)
 
     public init(tools: Set<String> = []) {
@@ -31,19 +44,27 @@ public final class CoalescingInterceptor: RequestInterceptor {
         -> JSONObject
     {
         guard classification.isCacheable(request, context) else { return try await next(request, context) }
+        var context = context
         // Whether the answer is private to one authorization context is only known once it
         // arrives, so only requests made with the same credentials share one.
-        let key = requestKey(server: context.server, method: request.method, params: request.params, authorization: context.authorizationContext)
-        let (flight, leader) = flights.withLock { flights -> (Flight, Bool) in
-            if let existing = flights[key] { return (existing, false) }
-            let flight = Flight()
-            flights[key] = flight
-            return (flight, true)
+        let key = Key(request: requestKey(request, &context), authorization: context.authorizationContext)
+        let joinedFlight = flights.withLock { flights -> Flight? in
+            switch flights[key] {
+            case nil:
+                flights[key] = .alone
+                return nil
+            case .alone:
+                let flight = Flight()
+                flights[key] = .shared(flight)
+                return flight
+            case .shared(let flight):
+                return flight
+            }
         }
-        if leader {
+        guard let flight = joinedFlight else {
             let outcome: Result<JSONObject, MCPError>
             do { outcome = .success(try await next(request, context)) } catch { outcome = .failure(error) }
-            flights.withLock { $0[key] = nil }
+            guard case .shared(let flight) = flights.withLock({ $0.removeValue(forKey: key) }) else { return try outcome.get() }
             let waiters = flight.state.withLock { state in
                 state.outcome = outcome
                 defer { state.waiters.removeAll() }

@@ -16,20 +16,19 @@ public struct MetricsInterceptor: RequestInterceptor {
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
         -> JSONObject
     {
+        let calls = metrics.calls(server: context.server, method: request.method, tool: context.toolName)
         let start = ContinuousClock.now
-        metrics.inFlight(server: context.server, delta: 1)
-        defer { metrics.inFlight(server: context.server, delta: -1) }
+        calls.begin()
         do {
             let result = try await next(request, context)
             let outcome = request.method == Method.toolsCall && result.bool("isError") == true ? "tool_error" : "ok"
             context.note(name, "recorded \(outcome)")
-            metrics.request(server: context.server, method: request.method, tool: request.toolName, outcome: outcome, duration: .now - start)
+            calls.end(outcome: outcome, duration: .now - start)
             return result
         } catch {
+            let outcome = SwitchboardMetrics.outcome(error)
             context.note(name, "recorded \(error.code)")
-            metrics.request(
-                server: context.server, method: request.method, tool: request.toolName, outcome: SwitchboardMetrics.outcome(error),
-                duration: .now - start)
+            calls.end(outcome: outcome, duration: .now - start)
             throw error
         }
     }

@@ -64,8 +64,15 @@ public final class RetryInterceptor: RequestInterceptor {
         -> JSONObject
     {
         let server = context.server
-        let fresh = RetryBudget(ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond)
-        budgets.withLock { $0[server, default: fresh].deposit() }
+        budgets.withLock { budgets in
+            if let index = budgets.index(forKey: server) {
+                budgets.values[index].deposit()
+            } else {
+                var fresh = RetryBudget(ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond)
+                fresh.deposit()
+                budgets[server] = fresh
+            }
+        }
         let safe = classification.isSafeToRepeat(request, context)
         var context = context
         while true {
@@ -86,7 +93,7 @@ public final class RetryInterceptor: RequestInterceptor {
                 context.note(name, "not retried: no time left before the deadline")
                 throw failure
             }
-            guard budgets.withLock({ $0[server, default: fresh].withdraw(now: .now) }) else {
+            guard budgets.withLock({ $0[server]?.withdraw(now: .now) ?? false }) else {
                 context.note(name, "not retried: the retry budget is spent")
                 throw failure
             }

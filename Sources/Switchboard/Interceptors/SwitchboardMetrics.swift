@@ -21,70 +21,104 @@ public final class SwitchboardMetrics: Sendable {
         var server: String
         var method: String
         var tool: String?
-        var outcome: String
     }
 
-    private struct TimerKey: Hashable {
-        var server: String
-        var method: String
-        var tool: String?
+    /// The metric handles of one server, method and tool, made once and then used without
+    /// looking anything up: a call costs one lock and one hash (in ``calls(server:method:tool:)``).
+    public final class CallHandles: Sendable {
+        let server: String
+        let method: String
+        let tool: String?
+        let timer: CoreMetrics.Timer
+        let succeeded: CoreMetrics.Counter
+        /// Counters of the other outcomes, made when first needed.
+        let outcomes = Mutex<[String: CoreMetrics.Counter]>([:])
+        let inFlight: InFlight
+
+        init(server: String, method: String, tool: String?, inFlight: InFlight) {
+            self.server = server
+            self.method = method
+            self.tool = tool
+            self.inFlight = inFlight
+            self.timer = CoreMetrics.Timer(
+                label: "switchboard_request_duration_seconds",
+                dimensions: [("server", server), ("method", method), ("tool", tool ?? "")],
+                preferredDisplayUnit: .seconds)
+            self.succeeded = Self.counter(server, method, tool, "ok")
+        }
+
+        static func counter(_ server: String, _ method: String, _ tool: String?, _ outcome: String) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(
+                label: "switchboard_requests_total",
+                dimensions: [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)])
+        }
+
+        /// A call started.
+        public func begin() { inFlight.add(1) }
+
+        /// A call ended with `outcome` after `duration`.
+        public func end(outcome: String, duration: Duration) {
+            inFlight.add(-1)
+            record(outcome: outcome, duration: duration)
+        }
+
+        /// Counts and times a call without touching the in-flight gauge.
+        func record(outcome: String, duration: Duration) {
+            let counter =
+                outcome == "ok"
+                ? succeeded
+                : outcomes.withLock { outcomes in
+                    if let existing = outcomes[outcome] { return existing }
+                    let made = Self.counter(server, method, tool, outcome)
+                    outcomes[outcome] = made
+                    return made
+                }
+            counter.increment()
+            timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
+    }
+
+    /// Calls in flight to one server: an atomic count behind its gauge.
+    final class InFlight: Sendable {
+        let count = Atomic<Int>(0)
+        let gauge: CoreMetrics.Gauge
+
+        init(server: String) {
+            gauge = CoreMetrics.Gauge(label: "switchboard_requests_in_flight", dimensions: [("server", server)])
+        }
+
+        func add(_ delta: Int) {
+            gauge.record(count.add(delta, ordering: .relaxed).newValue)
+        }
     }
 
     private struct Handles {
-        var calls: [CallKey: CoreMetrics.Counter] = [:]
-        var timers: [TimerKey: CoreMetrics.Timer] = [:]
-        var inFlight: [String: (count: Int, gauge: CoreMetrics.Gauge)] = [:]
+        var calls: [CallKey: CallHandles] = [:]
+        var inFlight: [String: InFlight] = [:]
         var other: [String: CoreMetrics.Counter] = [:]
         var gauges: [String: CoreMetrics.Gauge] = [:]
+        var cacheResults: [String: (hit: CoreMetrics.Counter, miss: CoreMetrics.Counter)] = [:]
     }
     private let handles = Mutex(Handles())
 
     public init() {}
 
-    /// One finished call.
-    public func request(server: String, method: String, tool: String?, outcome: String, duration: Duration) {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        let (counter, timer) = handles.withLock { handles -> (CoreMetrics.Counter, CoreMetrics.Timer) in
-            let callKey = CallKey(server: server, method: method, tool: tool, outcome: outcome)
-            let counter =
-                handles.calls[callKey]
-                ?? {
-                    let made = CoreMetrics.Counter(
-                        label: "switchboard_requests_total",
-                        dimensions: [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)])
-                    handles.calls[callKey] = made
-                    return made
-                }()
-            let timerKey = TimerKey(server: server, method: method, tool: tool)
-            let timer =
-                handles.timers[timerKey]
-                ?? {
-                    let made = CoreMetrics.Timer(
-                        label: "switchboard_request_duration_seconds",
-                        dimensions: [("server", server), ("method", method), ("tool", tool ?? "")],
-                        preferredDisplayUnit: .seconds)
-                    handles.timers[timerKey] = made
-                    return made
-                }()
-            return (counter, timer)
+    /// The handles for calls of `method` (and `tool`) to `server`.
+    public func calls(server: String, method: String, tool: String?) -> CallHandles {
+        handles.withLock { handles in
+            let key = CallKey(server: server, method: method, tool: tool)
+            if let existing = handles.calls[key] { return existing }
+            let inFlight = handles.inFlight[server] ?? InFlight(server: server)
+            handles.inFlight[server] = inFlight
+            let made = CallHandles(server: server, method: method, tool: tool, inFlight: inFlight)
+            handles.calls[key] = made
+            return made
         }
-        counter.increment()
-        timer.recordNanoseconds(nanoseconds)
     }
 
-    /// A call started (+1) or ended (-1).
-    public func inFlight(server: String, delta: Int) {
-        let (gauge, value) = handles.withLock { handles -> (CoreMetrics.Gauge, Int) in
-            if var entry = handles.inFlight[server] {
-                entry.count += delta
-                handles.inFlight[server] = entry
-                return (entry.gauge, entry.count)
-            }
-            let gauge = CoreMetrics.Gauge(label: "switchboard_requests_in_flight", dimensions: [("server", server)])
-            handles.inFlight[server] = (delta, gauge)
-            return (gauge, delta)
-        }
-        gauge.record(value)
+    /// One finished call (for callers that did not hold its handles from the start).
+    public func request(server: String, method: String, tool: String?, outcome: String, duration: Duration) {
+        calls(server: server, method: method, tool: tool).record(outcome: outcome, duration: duration)
     }
 
     public func breakerChanged(server: String, tool: String?, state: CircuitBreaker.State) {
@@ -99,14 +133,16 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     public func cache(server: String, hit: Bool) {
-        let counter = handles.withLock { handles -> CoreMetrics.Counter in
-            let key = CallKey(server: server, method: "cache", tool: nil, outcome: hit ? "hit" : "miss")
-            if let existing = handles.calls[key] { return existing }
-            let made = CoreMetrics.Counter(label: "switchboard_cache_total", dimensions: [("server", server), ("result", hit ? "hit" : "miss")])
-            handles.calls[key] = made
+        let counters = handles.withLock { handles in
+            if let existing = handles.cacheResults[server] { return existing }
+            let made = (
+                hit: CoreMetrics.Counter(label: "switchboard_cache_total", dimensions: [("server", server), ("result", "hit")]),
+                miss: CoreMetrics.Counter(label: "switchboard_cache_total", dimensions: [("server", server), ("result", "miss")])
+            )
+            handles.cacheResults[server] = made
             return made
         }
-        counter.increment()
+        (hit ? counters.hit : counters.miss).increment()
     }
 
     /// The cache's size after a change, and the entries it evicted to make room.
