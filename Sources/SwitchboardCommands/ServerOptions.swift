@@ -133,6 +133,14 @@ struct ServerOptions: ParsableArguments {
         return settings
     }
 
+    /// The pin file of the chosen server's configured "pinning" interceptor, if it has one.
+    func configuredPinFile() throws(ConfigurationProblem) -> String? {
+        for specification in settings(try configuredServer()).interceptors {
+            if specification["name"]?.stringValue == "pinning", let file = specification["file"]?.stringValue { return file }
+        }
+        return nil
+    }
+
     /// The endpoint these options name; the built-in demo server when none is named.
     func endpoint(_ configured: (entry: ServerEntry, file: ConfigurationFile)?) throws -> (Endpoint, description: String) {
         var stderrHandler: (@Sendable (String) -> Void)? = nil
@@ -244,7 +252,10 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     init(_ error: MCPError) { self.error = error }
 
-    var description: String { error.description }
+    var description: String {
+        guard error.code == .toolChanged else { return error.description }
+        return error.description + "\nhint: compare with `switchboard pins`, then approve with `switchboard pins --approve TOOL` (same server options)"
+    }
 
     var exitCode: Int32 { Self.exitCode(for: error.code) }
 

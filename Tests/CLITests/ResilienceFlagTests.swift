@@ -89,4 +89,41 @@ struct ResilienceFlagTests {
             #expect(!out.stderr.contains("Usage:"))
         }
     }
+
+    @Test("a changed tool is blocked by pinning until `pins --approve` accepts it")
+    func pinning() async throws {
+        try await withTemporaryFile(named: "pins.json", contents: "{}") { pinFile in
+            let config = #"""
+                {"mcpServers": {"demo": {"command": "\#(Peers.switchboard)", "args": ["demo-server"],
+                                         "switchboard": {"interceptors": [{"name": "pinning", "file": "\#(pinFile)"}]}}}}
+                """#
+            try await withTemporaryFile(named: "mcp.json", contents: config) { configFile in
+                let server = ["--config", configFile, "--server", "demo"]
+                let unpinned = try await run(["pins", "--json"] + server)
+                #expect(unpinned.status == 0, "\(unpinned.stderr)")
+                #expect(unpinned.stdout.contains(#""state": "unpinned""#))
+                // First sight pins every tool.
+                #expect(try await run(["call", "echo", "text=first"] + server).stdout == "first\n")
+                let approved = try JSONValue(parsing: try await run(["pins", "--json"] + server).stdout)
+                let states = approved["tools"]?.arrayValue?.compactMap { $0["state"]?.stringValue } ?? []
+                #expect(!states.isEmpty && states.allSatisfy { $0 == "approved" })
+                // Someone's echo is not the one approved: alter its pin as a changed server would.
+                var pins = try #require(try JSONValue(parsing: String(contentsOfFile: pinFile, encoding: .utf8)).objectValue)
+                pins["demo/echo"] = .string(String(repeating: "0", count: 64))
+                try JSONValue.object(pins).serializedString().write(toFile: pinFile, atomically: true, encoding: .utf8)
+                let blocked = try await run(["call", "echo", "text=second"] + server)
+                #expect(blocked.status == 3)
+                #expect(blocked.stderr.contains("changed since it was approved"))
+                #expect(blocked.stderr.contains("switchboard pins --approve"))
+                let review = try await run(["pins"] + server)
+                #expect(review.status == 1)
+                #expect(review.stdout.contains("changed"))
+                #expect(try await run(["pins", "--approve", "echo"] + server).status == 0)
+                #expect(try await run(["call", "echo", "text=third"] + server).stdout == "third\n")
+                let unknown = try await run(["pins", "--approve", "nope"] + server)
+                #expect(unknown.status == 2)
+                #expect(unknown.stderr.contains("no tool named 'nope'"))
+            }
+        }
+    }
 }

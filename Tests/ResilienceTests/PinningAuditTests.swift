@@ -32,6 +32,36 @@ struct PinningAuditTests {
         await server.stop()
     }
 
+    @Test("two pinners sharing a file keep each other's pins")
+    func sharedPinFile() throws {
+        let file = NSTemporaryDirectory() + "pins-\(UUID().uuidString).json"
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: file + ".lock")
+        }
+        let first = ToolPinningInterceptor(file: file)
+        let second = ToolPinningInterceptor(file: file)  // loaded before the first wrote anything
+        let tool = Tool(name: "t", inputSchema: ["type": "object"])
+        try first.approve(tool, server: "a")
+        try second.approve(tool, server: "b")
+        let saved = try #require(try JSONValue(parsing: String(contentsOfFile: file, encoding: .utf8)).objectValue)
+        #expect(Set(saved.keys) == ["a/t", "b/t"])
+        #expect(ToolPinningInterceptor(file: file).state(of: tool, server: "a") == .approved)
+        let changed = Tool(name: "t", description: "different", inputSchema: ["type": "object"])
+        #expect(ToolPinningInterceptor(file: file).state(of: changed, server: "a") == .changed)
+        #expect(ToolPinningInterceptor(file: file).state(of: tool, server: "c") == .unpinned)
+    }
+
+    @Test("an unwritable pin file is an error that names it")
+    func unwritablePinFile() {
+        let pinning = ToolPinningInterceptor(file: "/nonexistent-directory/pins.json")
+        #expect {
+            try pinning.approve(Tool(name: "t", inputSchema: ["type": "object"]), server: "a")
+        } throws: { error in
+            (error as? ConfigError)?.file == "/nonexistent-directory/pins.json"
+        }
+    }
+
     @Test("the audit log gets one JSON line per call, with the arguments only hashed")
     func audit() async throws {
         let file = NSTemporaryDirectory() + "audit-\(UUID().uuidString).jsonl"

@@ -57,7 +57,33 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         let key = Self.key(server, tool)
         guard let hash = changed.withLock({ $0.removeValue(forKey: key) }) else { return }
         pins.withLock { $0[key] = hash }
-        save()
+        save(changing: [key])
+    }
+
+    /// How a tool's definition compares with its pin.
+    public enum PinState: String, Sendable, Hashable {
+        /// The definition is the one pinned.
+        case approved
+        /// The definition differs from the one pinned: calls are blocked (or warned about).
+        case changed
+        /// Never seen: it will be pinned when first listed.
+        case unpinned
+    }
+
+    /// How `tool` on `server` compares with its pin.
+    public func state(of tool: Tool, server: String) -> PinState {
+        guard let pinned = pins.withLock({ $0[Self.key(server, tool.name)] }) else { return .unpinned }
+        return pinned == Self.fingerprint(tool) ? .approved : .changed
+    }
+
+    /// Pins `tool`'s current definition on `server` (approving it if it had changed) and
+    /// saves the pin file. Throws if the file cannot be written.
+    public func approve(_ tool: Tool, server: String) throws(ConfigError) {
+        let key = Self.key(server, tool.name)
+        let hash = Self.fingerprint(tool)
+        changed.withLock { _ = $0.removeValue(forKey: key) }
+        pins.withLock { $0[key] = hash }
+        if let failure = save(changing: [key]) { throw failure }
     }
 
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
@@ -85,14 +111,14 @@ public final class ToolPinningInterceptor: RequestInterceptor {
     }
 
     private func pin(_ tools: [Tool], server: String, note: (String) -> Void) {
-        var added = false
+        var added: [String] = []
         for tool in tools {
             let key = Self.key(server, tool.name)
             let current = Self.fingerprint(tool)
             let known = pins.withLock { pins -> String? in
                 if let pinned = pins[key] { return pinned }
                 pins[key] = current
-                added = true
+                added.append(key)
                 return nil
             }
             if let known, known != current {
@@ -100,21 +126,44 @@ public final class ToolPinningInterceptor: RequestInterceptor {
                 note("\(tool.name) changed since it was pinned")
             }
         }
-        if added { save() }
+        if !added.isEmpty, let failure = save(changing: added) {
+            note("pins not saved: \(failure.message)")
+        }
     }
 
-    private func save() {
-        guard let file else { return }
+    /// Writes the pins in `keys` to the file, keeping what other processes wrote there since
+    /// it was read: the file is re-read and merged under an exclusive lock, then replaced
+    /// atomically. Returns the failure, if any.
+    @discardableResult
+    private func save(changing keys: [String]) -> ConfigError? {
+        guard let file else { return nil }
+        let lock = open(file + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { return ConfigError(file: file, message: "cannot lock the pin file: \(String(cString: strerror(errno)))") }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
+        var merged: [String: String] = [:]
+        if let text = try? Self.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
+            for (key, value) in object { if let hash = value.stringValue { merged[key] = hash } }
+        }
+        let ours = pins.withLock { $0 }
+        for key in keys { merged[key] = ours[key] }
+        // What others pinned becomes ours too, so a later save does not drop it.
+        pins.withLock { pins in for (key, hash) in merged where pins[key] == nil { pins[key] = hash } }
         var object = JSONObject()
-        for (key, hash) in pins.withLock({ $0 }).sorted(by: { $0.key < $1.key }) { object[key] = .string(hash) }
+        for (key, hash) in merged.sorted(by: { $0.key < $1.key }) { object[key] = .string(hash) }
         let text = JSONValue.object(object).serializedString(options: .prettyPrinted) + "\n"
         let temporary = file + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        guard fd >= 0 else { return ConfigError(file: file, message: "cannot write the pin file: \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        rename(temporary, file)
+        guard written == bytes.count, rename(temporary, file) == 0 else {
+            unlink(temporary)
+            return ConfigError(file: file, message: "cannot write the pin file: \(String(cString: strerror(errno)))")
+        }
+        return nil
     }
 
     private static func read(_ path: String) throws -> String {
