@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "MCPClientTests",
             dependencies: [
-                "MCPClient", "MCPServer", "MCPServerHTTP", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport",
+                "MCPClient", "MCPConnect", "MCPServer", "MCPServerHTTP", "MCPTesting", "DemoServer", "MCPWire", "JSONCore", "MCPTransport",
                 "MCPHTTPTransport", "JSONSchema", "TestSupport",
             ],
             swiftSettings: strictSettings
