@@ -162,7 +162,8 @@ struct StdioFaultTests {
         let clock = ContinuousClock()
         let start = clock.now
         await transport.close()
-        #expect(clock.now - start < .seconds(3))
+        // 0.7 s of grace periods against a 600 s sleep; loose for a loaded machine.
+        #expect(clock.now - start < .seconds(10))
         #expect(kill(pid, 0) != 0, "the process should be gone")
     }
 }

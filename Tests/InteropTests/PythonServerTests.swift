@@ -112,7 +112,8 @@ struct PythonServerTests {
             await #expect {
                 try await call.value
             } throws: { ($0 as? MCPError)?.code == .cancelled }
-            #expect(clock.now - start < .seconds(2))
+            // "hang" never answers; the bound only has to tell "at once" from "never".
+            #expect(clock.now - start < .seconds(10))
             #expect(try await session.callTool("echo", arguments: ["text": "still here"]).text == "still here")
         }
     }

@@ -79,11 +79,13 @@ struct InMemorySessionTests {
             let clock = ContinuousClock()
             let start = clock.now
             await #expect {
-                try await session.callTool("sleep", arguments: ["ms": 2000, "steps": 1], options: RequestOptions(timeout: .milliseconds(100)))
+                try await session.callTool("sleep", arguments: ["ms": 60_000, "steps": 1], options: RequestOptions(timeout: .milliseconds(100)))
             } throws: { error in
                 (error as? MCPError)?.code == .timeout
             }
-            #expect(clock.now - start < .seconds(1))
+            // Far sooner than the answer: the bound is loose because a loaded 2-core CI machine
+            // can delay any timer by a second; what matters is that nobody waited for the answer.
+            #expect(clock.now - start < .seconds(20))
             // The session is still usable afterwards.
             #expect(try await session.callTool("echo", arguments: ["text": "after"]).text == "after")
         }
