@@ -47,28 +47,149 @@ extension JSONValue {
         _ buffer: UnsafeBufferPointer<UInt8>,
         maximumDepth: Int = 512
     ) throws(JSONParseError) -> JSONValue {
-        var reader = JSONReader(buffer: buffer, maximumDepth: maximumDepth)
-        reader.skipWhitespace()
-        let value = try reader.readValue(depth: 0)
-        reader.skipWhitespace()
-        guard reader.position == buffer.count else {
-            throw JSONParseError(offset: reader.position, reason: "unexpected data after the value")
-        }
-        return value
+        var reader = JSONReader(buffer: buffer, maximumDepth: maximumDepth, observer: IgnoringObserver())
+        return try reader.readDocument()
     }
+
+    /// Reads one JSON document and where each value in it is: for configuration files, whose
+    /// errors should name a line. Duplicate member names are noted rather than lost silently.
+    public static func parseWithSourceMap(_ text: String, maximumDepth: Int = 512) throws(JSONParseError) -> (JSONValue, JSONSourceMap) {
+        var text = text
+        let result = text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) -> (JSONValue, JSONSourceMap) in
+                var reader = JSONReader(buffer: buffer, maximumDepth: maximumDepth, observer: SourceMapObserver())
+                let value = try reader.readDocument()
+                return (value, JSONSourceMap(buffer, observer: reader.observer))
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// Where the values of a JSON document are, by JSON Pointer, as lines and columns (from 1).
+public struct JSONSourceMap: Sendable {
+    public struct Location: Sendable, Hashable, CustomStringConvertible {
+        public var line: Int
+        public var column: Int
+
+        public init(line: Int, column: Int) {
+            self.line = line
+            self.column = column
+        }
+
+        public var description: String { "line \(line), column \(column)" }
+    }
+
+    /// A member name given twice in one object: the pointer and where the second one is.
+    public struct Duplicate: Sendable, Hashable {
+        public var pointer: String
+        public var location: Location
+
+        public init(pointer: String, location: Location) {
+            self.pointer = pointer
+            self.location = location
+        }
+    }
+
+    private let offsets: [String: Int]
+    private let lineStarts: [Int]
+    public let duplicates: [Duplicate]
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>, observer: SourceMapObserver) {
+        var starts = [0]
+        for (index, byte) in buffer.enumerated() where byte == 0x0A { starts.append(index + 1) }
+        lineStarts = starts
+        offsets = observer.offsets
+        duplicates = observer.duplicates.map { Duplicate(pointer: $0.pointer, location: Self.location(of: $0.offset, in: starts)) }
+    }
+
+    /// Where the value at `pointer` is (for an object member, where its name is).
+    public func location(of pointer: String) -> Location? {
+        offsets[pointer].map { Self.location(of: $0, in: lineStarts) }
+    }
+
+    /// Where the byte at `offset` is.
+    public func location(ofOffset offset: Int) -> Location { Self.location(of: offset, in: lineStarts) }
+
+    /// Where the byte at `offset` of `text` is (for a parse error, which comes without a map).
+    public static func location(ofOffset offset: Int, in text: String) -> Location {
+        var starts = [0]
+        for (index, byte) in text.utf8.enumerated() where byte == 0x0A { starts.append(index + 1) }
+        return location(of: offset, in: starts)
+    }
+
+    static func location(of offset: Int, in starts: [Int]) -> Location {
+        // The last line start at or before the offset.
+        var low = 0
+        var high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        return Location(line: low + 1, column: offset - starts[low] + 1)
+    }
+}
+
+/// What the reader tells as it goes; the hot path's observer does nothing and is specialized away.
+@usableFromInline
+protocol JSONReadObserver {
+    /// Whether member names must be checked for repeats (costs a lookup per member).
+    static var notesDuplicates: Bool { get }
+    mutating func enter(_ token: String, at offset: Int, duplicate: Bool)
+    mutating func enterElement(_ index: Int, at offset: Int)
+    mutating func leave()
+}
+
+@usableFromInline
+struct IgnoringObserver: JSONReadObserver {
+    @usableFromInline static var notesDuplicates: Bool { false }
+    @inline(__always) @usableFromInline mutating func enter(_ token: String, at offset: Int, duplicate: Bool) {}
+    @inline(__always) @usableFromInline mutating func enterElement(_ index: Int, at offset: Int) {}
+    @inline(__always) @usableFromInline mutating func leave() {}
+}
+
+/// Records the offset of every value by JSON Pointer.
+struct SourceMapObserver: JSONReadObserver {
+    static var notesDuplicates: Bool { true }
+    var path: [String] = []
+    var offsets: [String: Int] = ["": 0]
+    var duplicates: [(pointer: String, offset: Int)] = []
+
+    mutating func enter(_ token: String, at offset: Int, duplicate: Bool) {
+        path.append(JSONPointer.escape(token))
+        let pointer = "/" + path.joined(separator: "/")
+        if duplicate { duplicates.append((pointer, offset)) } else { offsets[pointer] = offset }
+    }
+
+    mutating func enterElement(_ index: Int, at offset: Int) { enter(String(index), at: offset, duplicate: false) }
+
+    mutating func leave() { path.removeLast() }
 }
 
 /// A single-pass reader over UTF-8 bytes. Strings without escapes are copied once,
 /// straight from the input.
 @usableFromInline
-struct JSONReader {
+struct JSONReader<Observer: JSONReadObserver> {
     let buffer: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
     var position = 0
+    var observer: Observer
 
-    init(buffer: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+    init(buffer: UnsafeBufferPointer<UInt8>, maximumDepth: Int, observer: Observer) {
         self.buffer = buffer
         self.maximumDepth = maximumDepth
+        self.observer = observer
+    }
+
+    /// The whole input as one value, with nothing but white space around it.
+    mutating func readDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try readValue(depth: 0)
+        skipWhitespace()
+        guard position == buffer.count else {
+            throw JSONParseError(offset: position, reason: "unexpected data after the value")
+        }
+        return value
     }
 
     @inline(__always)
@@ -133,6 +254,7 @@ struct JSONReader {
             guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
                 throw fail("expected a member name")
             }
+            let keyOffset = position
             let key = try readString()
             skipWhitespace()
             guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else {
@@ -140,7 +262,9 @@ struct JSONReader {
             }
             position += 1
             skipWhitespace()
+            observer.enter(key, at: keyOffset, duplicate: Observer.notesDuplicates && object[key] != nil)
             let value = try readValue(depth: depth)
+            observer.leave()
             // Duplicate names: the last one wins, as in most JSON readers.
             object[key] = value
             skipWhitespace()
@@ -166,7 +290,9 @@ struct JSONReader {
         }
         while true {
             skipWhitespace()
+            observer.enterElement(array.count, at: position)
             array.append(try readValue(depth: depth))
+            observer.leave()
             skipWhitespace()
             guard position < buffer.count else { throw fail("unexpected end of input in an array") }
             switch buffer[position] {
