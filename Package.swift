@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "MCPServer", targets: ["MCPServer"]),
         .library(name: "MCPServerHTTP", targets: ["MCPServerHTTP"]),
         .library(name: "DemoServer", targets: ["DemoServer"]),
+        .library(name: "SwitchboardConfiguration", targets: ["SwitchboardConfiguration"]),
         .library(name: "Switchboard", targets: ["Switchboard"]),
         .library(name: "MCPTesting", targets: ["MCPTesting"]),
     ],
@@ -44,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Wire: values only, no I/O.
@@ -106,11 +108,22 @@ let package = Package(
         ),
         .target(name: "DemoServer", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
 
-        // Orchestration.
+        // Orchestration: the configuration file (values only), then the interceptors.
+        .target(
+            name: "SwitchboardConfiguration",
+            dependencies: ["JSONCore", "MCPWire", "MCPTransport"],
+            swiftSettings: strictSettings
+        ),
+        // YAML needs Foundation (through Yams), so it lives apart from the lean binary.
+        .target(
+            name: "SwitchboardYAML",
+            dependencies: ["SwitchboardConfiguration", "JSONCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Switchboard",
             dependencies: [
-                "MCPClient", "MCPTransport", "MCPWire", "JSONCore",
+                "SwitchboardConfiguration", "MCPClient", "MCPTransport", "MCPWire", "JSONCore",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
@@ -123,7 +136,7 @@ let package = Package(
         .target(
             name: "SwitchboardCommands",
             dependencies: [
-                "Switchboard", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
+                "Switchboard", "SwitchboardConfiguration", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -134,7 +147,7 @@ let package = Package(
         .executableTarget(name: "SwitchboardCLI", dependencies: ["SwitchboardCommands"], swiftSettings: strictSettings),
         .executableTarget(
             name: "SwitchboardHTTPCLI",
-            dependencies: ["SwitchboardCommands", "MCPConnect", "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport"],
+            dependencies: ["SwitchboardCommands", "SwitchboardYAML", "MCPConnect", "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport"],
             swiftSettings: strictSettings
         ),
 
@@ -172,11 +185,16 @@ let package = Package(
         .testTarget(
             name: "ResilienceTests",
             dependencies: [
-                "TestSupport", "Switchboard", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+                "TestSupport", "Switchboard", "SwitchboardConfiguration", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SwitchboardConfigurationTests",
+            dependencies: ["SwitchboardConfiguration", "SwitchboardYAML", "JSONCore", "MCPTransport", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 public import MCPClient
 public import MCPServer
 public import MCPTransport
+public import SwitchboardConfiguration
 
 #if canImport(Glibc)
 import Glibc
@@ -38,14 +39,28 @@ public enum CommandEnvironment {
     /// Set by `switchboard-http`; `nil` in `switchboard`.
     @TaskLocal public static var http: (any HTTPSupport)?
 
+    /// The YAML reader, set by `switchboard-http` (YAML parsing needs Foundation, which the lean binary leaves out).
+    @TaskLocal public static var yaml: ConfigurationDocument.YAMLReader?
+
     /// The HTTP support, or — in the lean binary — the process replaced by `switchboard-http`
     /// with the same arguments. Never returns `nil`: it either has support or does not return.
     static func requireHTTP() throws -> any HTTPSupport {
         if let http { return http }
+        try handOff(needing: "HTTP support")
+    }
+
+    /// The YAML reader, or — in the lean binary — the process replaced by `switchboard-http`.
+    static func requireYAML() throws(ConfigurationProblem) -> ConfigurationDocument.YAMLReader {
+        if let yaml { return yaml }
+        do { try handOff(needing: "a YAML reader") } catch { throw ConfigurationProblem("\(error)") }
+    }
+
+    /// Replaces this process by `switchboard-http` with the same arguments; returns only by throwing.
+    static func handOff(needing what: String) throws -> Never {
         let sibling = Terminal.executableDirectory + "/switchboard-http"
         guard access(sibling, X_OK) == 0 else {
             throw HandOffFailure(
-                description: "this command needs HTTP support, which lives in \(sibling); build it with "
+                description: "this command needs \(what), which lives in \(sibling); build it with "
                     + "'swift build -c release' (all products) or 'swift build --product switchboard-http'"
             )
         }

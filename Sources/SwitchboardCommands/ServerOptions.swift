@@ -5,6 +5,7 @@ import MCPClient
 import MCPTransport
 import MCPWire
 import Switchboard
+import SwitchboardConfiguration
 
 /// Which server to talk to, and how. Shared by every client command.
 struct ServerOptions: ParsableArguments {
@@ -23,13 +24,16 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Use exactly this protocol version instead of negotiating.", valueName: "version"))
     var protocolVersion: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for each answer.", valueName: "seconds"))
-    var timeout: Double = 60
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for each answer (default 60, or the file's timeoutSeconds).", valueName: "seconds"))
+    var timeoutOption: Double?
+
+    var timeout: Double { timeoutOption ?? 60 }
+    var timeoutGiven: Bool { timeoutOption != nil }
 
     @Option(name: .long, help: ArgumentHelp("A configuration file with an \"mcpServers\" object.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("The server in --config to use.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The server of the configuration file to use (--config, or the file discovery finds).", valueName: "name"))
     var server: String?
 
     @Flag(name: .long, help: "Show what the server writes to stderr.")
@@ -48,7 +52,7 @@ struct ServerOptions: ParsableArguments {
         let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
         if config != nil && server == nil { throw ValidationError("--config needs --server NAME") }
-        if server != nil && config == nil { throw ValidationError("--server needs --config FILE") }
+        if server != nil && (stdio != nil || url != nil) { throw ValidationError("--server picks a server of the configuration file; it does not go with --stdio or --url") }
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         if let retry, retry < 0 { throw ValidationError("--retry must be 0 or more") }
         for assignment in env where !assignment.contains("=") {
@@ -96,27 +100,31 @@ struct ServerOptions: ParsableArguments {
         var file: String
     }
 
-    /// The chosen server's entry and the file's top-level settings, when --config names one.
-    func configuredServer() throws(ConfigurationProblem) -> (entry: ServerEntry, file: ConfigurationFile)? {
-        guard let config, let server else { return nil }
-        let text: String
-        do { text = try Terminal.readFile(config) } catch { throw ConfigurationProblem("cannot read \(config): \(error)") }
-        let parsed: ConfigurationFile
-        do { parsed = try ServerConfigFile.parseFile(text, file: config) } catch { throw ConfigurationProblem("\(error)") }
-        guard let entry = parsed.servers.first(where: { $0.name == server }) else {
-            throw ConfigurationProblem("no server named \"\(server)\" in \(config); it has: \(parsed.servers.map(\.name).joined(separator: ", "))")
+    /// The chosen server and the file it is in, when --config names one.
+    func configuredServer() throws(ConfigurationProblem) -> ConfiguredServer? {
+        guard let server else { return nil }
+        let loader = ConfigurationFiles.loader
+        guard let config = loader.locate(explicit: config)?.path else {
+            throw ConfigurationProblem("--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))")
         }
-        return (entry, parsed)
+        let configuration = try ConfigurationFiles.load(config)
+        guard let definition = configuration.server(named: server) else {
+            let names = configuration.servers.map(\.name)
+            let hint = Suggestion.closest(to: server, in: names).map { "did you mean \"\($0)\"? " } ?? ""
+            throw ConfigurationProblem("no server named \"\(server)\" in \(config); \(hint)it has: \(names.joined(separator: ", "))")
+        }
+        if definition.disabled { throw ConfigurationProblem("server \"\(server)\" is disabled in \(config) (\"disabled\": true)") }
+        return ConfiguredServer(definition: definition, settings: configuration.effectiveSettings(of: definition), file: config)
     }
 
     /// The settings for the chosen server, from --config (when given) and the flags.
-    func settings(_ configured: (entry: ServerEntry, file: ConfigurationFile)?) -> Settings {
+    func settings(_ configured: ConfiguredServer?) -> Settings {
         var settings = Settings(name: nil, interceptors: InterceptorRegistry.defaultChain, trustAnnotations: trustAnnotations, file: "(defaults)")
-        if let (entry, parsed) = configured, let config {
-            settings.name = entry.name
-            settings.interceptors = entry.settings.interceptors ?? parsed.interceptors ?? InterceptorRegistry.defaultChain
-            settings.trustAnnotations = trustAnnotations || entry.settings.trustAnnotations
-            settings.file = config
+        if let configured {
+            settings.name = configured.definition.name
+            settings.interceptors = configured.settings.interceptors ?? InterceptorRegistry.defaultChain
+            settings.trustAnnotations = trustAnnotations || configured.settings.trustAnnotations == true
+            settings.file = configured.file
         }
         if let retry {
             // --retry N means N retries, N + 1 attempts, in the configured retry or a new one.
@@ -142,7 +150,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     /// The endpoint these options name; the built-in demo server when none is named.
-    func endpoint(_ configured: (entry: ServerEntry, file: ConfigurationFile)?) throws -> (Endpoint, description: String) {
+    func endpoint(_ configured: ConfiguredServer?) throws -> (Endpoint, description: String) {
         var stderrHandler: (@Sendable (String) -> Void)? = nil
         if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
         let stdioOptions = StdioTransport.Options(stderrHandler: stderrHandler)
@@ -156,16 +164,16 @@ struct ServerOptions: ParsableArguments {
         if let url {
             return (.http(url: url, options: HTTPOptions(headers: headerPairs), transport: .automatic), url)
         }
-        if let (entry, _) = configured {
-            let server = entry.name
-            switch entry.kind {
+        if let configured {
+            let server = configured.definition.name
+            switch configured.definition.primary {
             case .stdio(var process):
                 process.environment.merge(environment) { _, new in new }
                 return (.stdio(process, stdioOptions), "\(server) (stdio: \(process.commandLine))")
             case .http(let url, var headers, let transport):
                 for (name, value) in headerPairs { headers[name] = value }
                 let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
-                return (.http(url: url, options: HTTPOptions(headers: sorted), transport: transport), "\(server) (\(url))")
+                return (.http(url: url, options: HTTPOptions(headers: sorted), transport: transport), "\(server) (\(Redaction.url(url)))")
             }
         }
         let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"])
@@ -173,7 +181,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     func clientConfiguration(
-        _ configured: (entry: ServerEntry, file: ConfigurationFile)?,
+        _ configured: ConfiguredServer?,
         handlers: ClientHandlers = ClientHandlers()
     ) throws(ConfigurationProblem) -> ClientConfiguration {
         let settings = settings(configured)
@@ -181,11 +189,14 @@ struct ServerOptions: ParsableArguments {
         do { interceptors = try InterceptorRegistry.standard.make(settings.interceptors, file: settings.file) } catch {
             throw ConfigurationProblem("\(error)")
         }
+        // Flags win over the file, which wins over the defaults.
+        let version = protocolVersion ?? configured?.settings.protocolVersion
+        let timeout = timeoutGiven ? timeoutDuration : configured?.settings.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? timeoutDuration
         return ClientConfiguration(
             handlers: handlers,
-            pinnedVersion: protocolVersion.map(ProtocolVersion.init(rawValue:)),
-            defaultTimeout: timeoutDuration,
-            probeTimeout: min(timeoutDuration, .seconds(10)),
+            pinnedVersion: version.map(ProtocolVersion.init(rawValue:)),
+            defaultTimeout: timeout,
+            probeTimeout: min(timeout, .seconds(10)),
             serverName: settings.name,
             interceptors: interceptors,
             trustToolAnnotations: settings.trustAnnotations,
@@ -237,6 +248,33 @@ struct ServerOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print exactly one JSON document on stdout.")
     var json = false
+}
+
+/// One server of a configuration file, with the file's defaults applied.
+struct ConfiguredServer {
+    var definition: ServerDefinition
+    var settings: ServerSettings
+    var file: String
+}
+
+/// Loading configuration files for the command line.
+enum ConfigurationFiles {
+    /// The checked configuration at `path`; its errors, each on a line, when it has any.
+    static func load(_ path: String) throws(ConfigurationProblem) -> SwitchboardConfiguration {
+        let loader = try loader(reading: path)
+        do throws(ConfigError) { return try loader.load(path) } catch { throw ConfigurationProblem(error.description) }
+    }
+
+    /// A loader able to read `path`: for YAML, the lean binary hands the command to `switchboard-http`.
+    static func loader(reading path: String) throws(ConfigurationProblem) -> ConfigurationLoader {
+        var loader = loader
+        if ConfigurationDocument.isYAML(path) { loader.yaml = try CommandEnvironment.requireYAML() }
+        return loader
+    }
+
+    static var loader: ConfigurationLoader {
+        ConfigurationLoader(environment: Terminal.environment, yaml: CommandEnvironment.yaml)
+    }
 }
 
 /// A configuration file that cannot be used: reported without a usage banner, exit status 2.

@@ -16,7 +16,8 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InfoCommand.self, ToolsCommand.self, CallCommand.self, ResourcesCommand.self, TemplatesCommand.self,
-            ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, MetricsCommand.self, PinsCommand.self, DemoServerCommand.self,
+            ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, MetricsCommand.self, PinsCommand.self,
+            ConfigCommand.self, DemoServerCommand.self,
         ]
     )
 

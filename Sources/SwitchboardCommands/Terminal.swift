@@ -22,6 +22,18 @@ enum Terminal {
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
+    /// This process's environment variables.
+    static var environment: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            pointer += 1
+        }
+        return result
+    }
+
     /// The path of this executable, to start the built-in demo server as a child.
     static var executablePath: String {
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -30,29 +42,6 @@ enum Terminal {
             return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
         return CommandLine.arguments[0]
-    }
-
-    struct FileError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The whole contents of a text file.
-    static func readFile(_ path: String) throws(FileError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(description: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                if count < 0 { throw FileError(description: String(cString: strerror(errno))) }
-                break
-            }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The directory this executable is in.

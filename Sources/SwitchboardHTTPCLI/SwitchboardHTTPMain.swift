@@ -4,6 +4,7 @@ import MCPServer
 import MCPServerHTTP
 import MCPTransport
 import SwitchboardCommands
+import SwitchboardYAML
 
 /// `switchboard-http`: the same commands as `switchboard`, with HTTP client and server support.
 /// `switchboard` starts it in its place for commands that need HTTP.
@@ -11,7 +12,9 @@ import SwitchboardCommands
 enum SwitchboardHTTPMain {
     static func main() async {
         await CommandEnvironment.$http.withValue(FullHTTPSupport()) {
-            await SwitchboardCommand.main()
+            await CommandEnvironment.$yaml.withValue(YAMLConfiguration.reader) {
+                await SwitchboardCommand.main()
+            }
         }
     }
 }

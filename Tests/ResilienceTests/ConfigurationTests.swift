@@ -2,6 +2,7 @@ import JSONCore
 import MCPClient
 import MCPWire
 import Switchboard
+import SwitchboardConfiguration
 import TestSupport
 import Testing
 
@@ -67,13 +68,13 @@ struct InterceptorConfigurationTests {
             {"mcpServers": {
                "a": {"command": "x", "switchboard": {"interceptors": ["metrics"], "trustAnnotations": true}},
                "b": {"url": "http://127.0.0.1:1/mcp"}},
-             "interceptors": ["metrics", "retry"]}
+             "switchboard": {"interceptors": ["metrics", "retry"]}}
             """#
-        let file = try ServerConfigFile.parseFile(text, file: "mcp.json")
-        #expect(file.interceptors == ["metrics", "retry"])
+        let file = try ConfigurationLoader(environment: [:]).parse(text, file: "mcp.json")
+        #expect(file.defaults.interceptors == ["metrics", "retry"])
         #expect(file.servers[0].settings.interceptors == ["metrics"])
-        #expect(file.servers[0].settings.trustAnnotations)
-        #expect(file.servers[1].settings.interceptors == nil)
+        #expect(file.servers[0].settings.trustAnnotations == true)
+        #expect(file.effectiveSettings(of: file.servers[1]).interceptors == ["metrics", "retry"])
     }
 }
 

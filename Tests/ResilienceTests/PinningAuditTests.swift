@@ -3,6 +3,7 @@ import JSONCore
 import MCPClient
 import MCPWire
 import Switchboard
+import SwitchboardConfiguration
 import TestSupport
 import Testing
 

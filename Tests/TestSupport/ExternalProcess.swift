@@ -10,9 +10,10 @@ public final class ExternalProcess: @unchecked Sendable {
     private var stderrData = Data()
     private let stdinPipe = Pipe()
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         process.environment = env
@@ -70,9 +71,10 @@ public final class ExternalProcess: @unchecked Sendable {
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = [:],
+        directory: String? = nil,
         stdin: String? = nil
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = ExternalProcess(executable, arguments, environment: environment)
+        let process = ExternalProcess(executable, arguments, environment: environment, directory: directory)
         try process.start()
         if let stdin { process.write(stdin) }
         process.closeStdin()
@@ -151,16 +153,28 @@ public final class HTTPPeer: Sendable {
     public struct PeerFailed: Error, CustomStringConvertible { public var description: String }
 }
 
-/// A file with `contents` in a fresh temporary directory, removed (with the directory) after `body`.
+/// Runs `body` with a fresh folder holding `files` (paths relative to it, folders made as
+/// needed); the folder is removed afterwards.
+public func withTemporaryFolder<Result>(
+    files: [String: String],
+    _ body: (_ folder: String) async throws -> Result
+) async throws -> Result {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (name, contents) in files {
+        let file = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: file, atomically: true, encoding: .utf8)
+    }
+    return try await body(directory.path)
+}
+
+/// Runs `body` with the path of a fresh file holding `contents`; the file is removed afterwards.
 public func withTemporaryFile<Result>(
     named name: String,
     contents: String,
     _ body: (_ path: String) async throws -> Result
 ) async throws -> Result {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let file = directory.appendingPathComponent(name)
-    try contents.write(to: file, atomically: true, encoding: .utf8)
-    return try await body(file.path)
+    try await withTemporaryFolder(files: [name: contents]) { folder in try await body(folder + "/" + name) }
 }

@@ -1,5 +1,6 @@
 public import JSONCore
 public import MCPClient
+public import SwitchboardConfiguration
 import MCPWire
 import Synchronization
 

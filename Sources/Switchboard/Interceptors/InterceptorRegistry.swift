@@ -1,5 +1,6 @@
 public import JSONCore
 public import MCPClient
+public import SwitchboardConfiguration
 import Synchronization
 
 /// Reads one interceptor's options from its configuration object, and notices options that

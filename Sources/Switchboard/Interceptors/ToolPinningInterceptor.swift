@@ -1,3 +1,4 @@
+public import SwitchboardConfiguration
 import Crypto
 public import JSONCore
 public import MCPClient

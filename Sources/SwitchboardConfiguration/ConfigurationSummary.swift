@@ -1,0 +1,72 @@
+public import JSONCore
+import MCPTransport
+
+extension SwitchboardConfiguration {
+    /// The configuration as Switchboard will use it (variables expanded, defaults applied),
+    /// with every secret masked: what `switchboard config show` prints.
+    public var redactedSummary: JSONValue {
+        var entries = JSONObject()
+        for server in servers {
+            var entry = JSONObject()
+            let endpoints = server.endpoints.map(Self.redacted)
+            if endpoints.count == 1 { entry.merge(endpoints[0]) } else { entry["replicas"] = .array(endpoints.map(JSONValue.object)) }
+            if server.disabled { entry["disabled"] = true }
+            entry["switchboard"] = .object(Self.summary(of: effectiveSettings(of: server)))
+            entries[server.name] = .object(entry)
+        }
+        return ["file": .string(file), "separator": .string(separator), "mcpServers": .object(entries)]
+    }
+
+    static func redacted(_ endpoint: EndpointDefinition) -> JSONObject {
+        switch endpoint {
+        case .stdio(let process):
+            var object: JSONObject = ["command": .string(process.command)]
+            if !process.arguments.isEmpty { object["args"] = .array(Redaction.arguments(process.arguments).map(JSONValue.string)) }
+            if !process.environment.isEmpty {
+                var env = JSONObject()
+                for key in process.environment.keys.sorted() { env[key] = .string(Redaction.environment(key, process.environment[key]!)) }
+                object["env"] = .object(env)
+            }
+            if let directory = process.workingDirectory { object["cwd"] = .string(directory) }
+            return object
+        case .http(let url, let headers, let transport):
+            var object: JSONObject = ["url": .string(Redaction.url(url))]
+            if transport == .sse { object["type"] = "sse" }
+            if !headers.isEmpty {
+                var shown = JSONObject()
+                for key in headers.keys.sorted() { shown[key] = .string(Redaction.header(key, headers[key]!)) }
+                object["headers"] = .object(shown)
+            }
+            return object
+        }
+    }
+
+    /// A whole number is written as one (`12`, not `12.0`).
+    static func number(_ value: Double) -> JSONValue {
+        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
+    }
+
+    static func summary(of settings: ServerSettings) -> JSONObject {
+        var object = JSONObject()
+        if let interceptors = settings.interceptors { object["interceptors"] = .array(interceptors) }
+        if let trust = settings.trustAnnotations { object["trustAnnotations"] = .bool(trust) }
+        if let timeout = settings.timeoutSeconds { object["timeoutSeconds"] = Self.number(timeout) }
+        if let allow = settings.allowTools { object["allowTools"] = .array(allow.map(JSONValue.string)) }
+        if let deny = settings.denyTools { object["denyTools"] = .array(deny.map(JSONValue.string)) }
+        if let version = settings.protocolVersion { object["protocolVersion"] = .string(version) }
+        if let balancing = settings.balancing { object["balancing"] = .string(balancing.rawValue) }
+        if let health = settings.health {
+            object["health"] = [
+                "intervalSeconds": Self.number(health.intervalSeconds), "timeoutSeconds": Self.number(health.timeoutSeconds),
+                "ejectAfterFailures": .int(health.ejectAfterFailures), "cooldownSeconds": Self.number(health.cooldownSeconds),
+            ]
+        }
+        if let restart = settings.restart {
+            object["restart"] = [
+                "enabled": .bool(restart.enabled), "maxRestarts": .int(restart.maxRestarts), "windowSeconds": Self.number(restart.windowSeconds),
+                "initialBackoffSeconds": Self.number(restart.initialBackoffSeconds), "maxBackoffSeconds": Self.number(restart.maxBackoffSeconds),
+            ]
+        }
+        return object
+    }
+}
