@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "DemoServer", targets: ["DemoServer"]),
         .library(name: "SwitchboardConfiguration", targets: ["SwitchboardConfiguration"]),
         .library(name: "Switchboard", targets: ["Switchboard"]),
+        .library(name: "SwitchboardHub", targets: ["SwitchboardHub"]),
         .library(name: "MCPTesting", targets: ["MCPTesting"]),
     ],
     dependencies: [
@@ -132,11 +133,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "SwitchboardHub",
+            dependencies: ["SwitchboardConfiguration", "MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
+
         // Apps: the command tree, the lean binary, and the one with HTTP.
         .target(
             name: "SwitchboardCommands",
             dependencies: [
-                "Switchboard", "SwitchboardConfiguration", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
+                "Switchboard", "SwitchboardConfiguration", "SwitchboardHub", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -195,6 +202,13 @@ let package = Package(
         .testTarget(
             name: "SwitchboardConfigurationTests",
             dependencies: ["SwitchboardConfiguration", "SwitchboardYAML", "JSONCore", "MCPTransport", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HubTests",
+            dependencies: [
+                "SwitchboardHub", "SwitchboardConfiguration", "MCPClient", "MCPConnect", "MCPTransport", "MCPWire", "JSONCore", "TestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

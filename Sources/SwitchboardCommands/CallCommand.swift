@@ -2,6 +2,8 @@ import ArgumentParser
 import JSONCore
 import MCPClient
 import MCPWire
+import SwitchboardConfiguration
+import SwitchboardHub
 
 struct CallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,35 +39,57 @@ struct CallCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            try await server.withSession(handlers: TerminalHandlers.make()) { session in
-                let arguments: JSONObject
-                if let args {
-                    arguments = try JSONValue(parsing: args).objectValue ?? [:]
-                } else if pairs.isEmpty {
-                    arguments = [:]
-                } else {
-                    guard let definition = try await session.tool(named: tool) else {
-                        throw MCPError(.invalidArguments, "the server has no tool named '\(tool)'")
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration, handlers: TerminalHandlers.make()) { hub in
+                    let (serverName, name) = try hub.resolve(tool)
+                    if hub.status(of: serverName)?.phase != .ready { ServerOptions.reportProblems(of: hub) }
+                    let definition = hub.tools.first { $0.server == serverName && $0.tool.name == name }?.tool
+                    try await call(definition: definition) { arguments, options async throws(MCPError) in
+                        try await hub.callTool(serverName + configuration.separator + name, arguments: arguments, options: options)
                     }
-                    arguments = try ArgumentCoercion.coerce(pairs, schema: definition.inputSchema)
                 }
-                let timeline = trace ? CallTimeline() : nil
-                let result: CallToolResult
-                do {
-                    result = try await session.callTool(tool, arguments: arguments, options: server.requestOptions(timeline: timeline))
-                } catch {
-                    if let timeline { printTimeline(timeline) }
-                    throw error
+                return
+            }
+            try await server.withSession(handlers: TerminalHandlers.make()) { session in
+                let definition = args == nil && !pairs.isEmpty ? try await session.tool(named: tool) : nil
+                try await call(definition: definition) { arguments, options async throws(MCPError) in
+                    try await session.callTool(tool, arguments: arguments, options: options)
                 }
-                if let timeline { printTimeline(timeline) }
-                if output.json {
-                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
-                } else {
-                    print(result)
-                }
-                if result.isError { throw ExitCode(1) }
             }
         }
+    }
+
+    /// Builds the arguments (coerced by the tool's schema), calls, prints; exit 1 for a tool error.
+    func call(
+        definition: Tool?,
+        _ perform: (JSONObject, RequestOptions) async throws(MCPError) -> CallToolResult
+    ) async throws {
+        let arguments: JSONObject
+        if let args {
+            arguments = try JSONValue(parsing: args).objectValue ?? [:]
+        } else if pairs.isEmpty {
+            arguments = [:]
+        } else {
+            guard let definition else {
+                throw MCPError(.invalidArguments, "the server has no tool named '\(tool)'")
+            }
+            arguments = try ArgumentCoercion.coerce(pairs, schema: definition.inputSchema)
+        }
+        let timeline = trace ? CallTimeline() : nil
+        let result: CallToolResult
+        do {
+            result = try await perform(arguments, server.requestOptions(timeline: timeline))
+        } catch {
+            if let timeline { printTimeline(timeline) }
+            throw error
+        }
+        if let timeline { printTimeline(timeline) }
+        if output.json {
+            Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+        } else {
+            print(result)
+        }
+        if result.isError { throw ExitCode(1) }
     }
 
     func printTimeline(_ timeline: CallTimeline) {

@@ -2,6 +2,8 @@ import ArgumentParser
 import JSONCore
 import MCPClient
 import MCPWire
+import SwitchboardConfiguration
+import SwitchboardHub
 
 struct ToolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tools", abstract: "List the server's tools.")
@@ -11,6 +13,28 @@ struct ToolsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration) { hub in
+                    ServerOptions.reportProblems(of: hub)
+                    let tools = hub.tools
+                    if output.json {
+                        let items: [JSONValue] = tools.map { tool in
+                            var object = tool.tool.jsonValue.objectValue ?? [:]
+                            object["name"] = .string(tool.qualifiedName)
+                            object["server"] = .string(tool.server)
+                            return .object(object)
+                        }
+                        Terminal.output(JSONValue.object(["tools": .array(items)]).serializedString(options: .prettyPrinted))
+                        return
+                    }
+                    var table = TextTable("name", "hints", "description")
+                    for tool in tools {
+                        table.add(tool.qualifiedName, hints(tool.tool.annotations), tool.tool.description ?? tool.tool.title ?? "")
+                    }
+                    Terminal.output(tools.isEmpty ? "(no tools)" : table.render())
+                }
+                return
+            }
             try await server.withSession { session in
                 let tools = try await session.allTools()
                 if output.json {

@@ -1,0 +1,124 @@
+import ArgumentParser
+import JSONCore
+import MCPClient
+import MCPTransport
+import MCPWire
+import SwitchboardConfiguration
+import SwitchboardHub
+
+/// Connects the hub's endpoints: stdio here, HTTP through `switchboard-http`'s support.
+struct CommandLineConnector: EndpointConnector {
+    let stdio: StdioConnector
+    let http: (any HTTPSupport)?
+
+    func connect(_ endpoint: EndpointDefinition, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+        switch endpoint {
+        case .stdio:
+            return try await stdio.connect(endpoint, configuration: configuration)
+        case .http(let url, let headers, let transport):
+            guard let http else { throw MCPError(.connectionFailed, "\(endpoint): HTTP support is missing") }
+            let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
+            return try await http.connect(url: url, options: HTTPOptions(headers: sorted), transport: transport, configuration: configuration)
+        }
+    }
+}
+
+extension ServerOptions {
+    /// The configuration to use across all its servers: when no single server is named
+    /// (--stdio, --url, --server) and a configuration file is given or discovered.
+    func hubConfiguration() throws(ConfigurationProblem) -> SwitchboardConfiguration? {
+        guard stdio == nil, url == nil, server == nil else { return nil }
+        guard let located = ConfigurationFiles.loader.locate(explicit: config) else { return nil }
+        return try ConfigurationFiles.load(located.path)
+    }
+
+    /// Starts a hub over every server of `configuration`, runs `body`, closes it.
+    func withHub<Result: Sendable>(
+        _ configuration: SwitchboardConfiguration,
+        handlers: ClientHandlers = ClientHandlers(),
+        _ body: (Hub) async throws -> Result
+    ) async throws -> Result {
+        // Hand the command to switchboard-http before anything starts, if any server needs HTTP.
+        let http = configuration.enabledServers.contains(where: \.usesHTTP) ? try CommandEnvironment.requireHTTP() : nil
+        var stderrHandler: (@Sendable (String) -> Void)? = nil
+        if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
+        let connector = CommandLineConnector(stdio: StdioConnector(options: StdioTransport.Options(stderrHandler: stderrHandler)), http: http)
+        let options = self
+        let hub = Hub(configuration: configuration, connector: connector) { server, settings throws(ConfigError) in
+            do throws(ConfigurationProblem) {
+                return try options.clientConfiguration(ConfiguredServer(definition: server, settings: settings, file: configuration.file), handlers: handlers)
+            } catch {
+                throw ConfigError(file: configuration.file, message: "server \"\(server.name)\": \(error.description)")
+            }
+        }
+        // One command: failed servers are reported, not retried in the background.
+        await hub.start(timeout: timeoutDuration, retryFailed: false)
+        do {
+            let result = try await body(hub)
+            await hub.close()
+            return result
+        } catch let error as MCPError {
+            await hub.close()
+            throw CLIFailure(error)
+        } catch {
+            await hub.close()
+            throw error
+        }
+    }
+
+    /// Reports servers that could not be reached and tool names offered twice, on stderr.
+    static func reportProblems(of hub: Hub) {
+        for status in hub.statuses {
+            if let error = status.error { Terminal.error("warning: server \"\(status.name)\" is not available: \(error)") }
+        }
+        for collision in hub.collisions { Terminal.error("warning: \(collision)") }
+    }
+}
+
+/// `switchboard servers`: each configured server's state.
+struct ServersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "servers",
+        abstract: "Connect to every server of the configuration and show each one's state.",
+        discussion: "Exit 0 when every enabled server is ready, 3 when any failed (the table still shows all of them)."
+    )
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reporting {
+            guard let configuration = try server.hubConfiguration() else {
+                let places = ConfigurationFiles.loader.searchedPlaces.joined(separator: ", ")
+                throw ConfigurationProblem("`servers` needs a configuration file (without --stdio, --url or --server); none found at \(places)")
+            }
+            let statuses = try await server.withHub(configuration) { hub in hub.statuses }
+            if output.json {
+                let items: [JSONValue] = statuses.map { status in
+                    var object: JSONObject = [
+                        "name": .string(status.name), "state": .string(status.phase.description),
+                        "endpoints": .int(status.endpoints), "tools": .int(status.tools),
+                    ]
+                    if let version = status.protocolVersion {
+                        object["protocolVersion"] = .string(version.rawValue)
+                        object["era"] = .string("\(version.era)")
+                    }
+                    if let info = status.serverInfo { object["serverInfo"] = ["name": .string(info.name), "version": .string(info.version)] }
+                    if let error = status.error { object["error"] = .string(error) }
+                    return .object(object)
+                }
+                Terminal.output(JSONValue.object(["file": .string(configuration.file), "servers": .array(items)]).serializedString(options: .prettyPrinted))
+            } else {
+                var table = TextTable("server", "state", "era", "version", "endpoints", "tools", "detail")
+                for status in statuses {
+                    let detail = status.error ?? status.serverInfo.map { "\($0.name) \($0.version)" } ?? ""
+                    table.add(
+                        status.name, status.phase.description, status.protocolVersion.map { "\($0.era)" } ?? "-",
+                        status.protocolVersion?.rawValue ?? "-", String(status.endpoints), String(status.tools), detail)
+                }
+                Terminal.output(table.render())
+            }
+            if statuses.contains(where: { $0.phase.isFailed }) { throw ExitCode(3) }
+        }
+    }
+}
