@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 import MCPClient
 import MCPConnect
@@ -22,7 +23,7 @@ struct AnyEndpointConnector: EndpointConnector {
 }
 
 /// A hub over `text` (a configuration file), started; closed after `body`.
-func withHub(_ text: String, _ body: (Hub) async throws -> Void) async throws {
+func withHub(_ text: String, retryFailed: Bool = false, _ body: (Hub) async throws -> Void) async throws {
     let configuration = try ConfigurationLoader(environment: [:]).parse(text, file: "hub-test.json")
     let hub = Hub(configuration: configuration, connector: AnyEndpointConnector()) { server, settings in
         ClientConfiguration(
@@ -31,7 +32,7 @@ func withHub(_ text: String, _ body: (Hub) async throws -> Void) async throws {
             serverName: server.name
         )
     }
-    await hub.start(timeout: .seconds(30), retryFailed: false)
+    await hub.start(timeout: .seconds(30), retryFailed: retryFailed)
     do {
         try await body(hub)
     } catch {
@@ -96,6 +97,27 @@ struct HubTests {
             await #expect { try await hub.callTool("missing__anything") } throws: { error in
                 guard let error = error as? MCPError else { return false }
                 return error.code == .connectionFailed && error.message.contains("not available")
+            }
+        }
+    }
+
+    @Test("a failed server is retried in the background and joins the catalog once it can start")
+    func backgroundRetry() async throws {
+        try Peers.require(Peers.switchboard)
+        try await withTemporaryFolder(files: [:]) { folder in
+            let script = folder + "/late-server.sh"
+            let text = #"{"mcpServers": {"late": {"command": "\#(script)"}}}"#
+            try await withHub(text, retryFailed: true) { hub async throws in
+                #expect(hub.status(of: "late")?.phase.isFailed == true)
+                // The command appears only now.
+                try "#!/bin/sh\nexec '\(Peers.switchboard)' demo-server\n".write(toFile: script, atomically: true, encoding: .utf8)
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+                let clock = ContinuousClock()
+                let deadline = clock.now + .seconds(30)
+                while hub.status(of: "late")?.phase != .ready, clock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(hub.status(of: "late")?.phase == .ready)
+                #expect((hub.status(of: "late")?.attempts ?? 0) >= 1)
+                #expect(try await hub.callTool("late__echo", arguments: ["text": "made it"]).text == "made it")
             }
         }
     }
