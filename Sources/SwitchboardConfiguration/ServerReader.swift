@@ -96,7 +96,10 @@ struct ServerReader {
                 }
                 var merged = entry
                 var origins = own
-                let dropped = override["command"] != nil ? Self.urlKeys : Self.urlKeys.contains(where: { override[$0] != nil && $0 != "headers" }) ? Self.processKeys : []
+                // A replica that names its own command drops the entry's URL, and one with its own URL the command.
+                let ownCommand = override["command"] != nil
+                let ownURL = ["url", "serverUrl", "httpUrl"].contains { override[$0] != nil }
+                let dropped = ownCommand ? Self.urlKeys : ownURL ? Self.processKeys : []
                 for key in dropped { _ = merged.removeValue(forKey: key) }
                 for (key, value) in override {
                     merged[key] = value

@@ -25,12 +25,25 @@ public final class Hub: Sendable {
         var servers: [String: ServerState] = [:]
         var retries: [String: Task<Void, Never>] = [:]
         var closed = false
+        /// Which servers offer each bare tool name, in file order: rebuilt when a catalog
+        /// changes, so routing a call is two hash lookups rather than a walk over every tool.
+        var owners: [String: [String]] = [:]
+
+        mutating func rebuildOwners(order: [ServerDefinition]) {
+            owners = [:]
+            for server in order {
+                for name in servers[server.name]?.toolNames ?? [] { owners[name, default: []].append(server.name) }
+            }
+        }
     }
 
     struct ServerState {
         var phase: ServerStatus.Phase
         var session: ClientSession?
-        var tools: [Tool] = []
+        var tools: [Tool] = [] {
+            didSet { toolNames = Set(tools.map(\.name)) }
+        }
+        var toolNames: Set<String> = []
         var attempts = 0
     }
 
@@ -78,6 +91,7 @@ public final class Hub: Sendable {
                 state.servers[server.name]?.session = session
                 state.servers[server.name]?.tools = kept
                 state.servers[server.name]?.phase = .ready
+                state.rebuildOwners(order: configuration.servers)
                 return true
             }
             if !accepted { await session.close() }
@@ -176,57 +190,73 @@ public final class Hub: Sendable {
 
     /// Which server and tool a name means: `server__tool`, or a bare tool name only one server offers.
     public func resolve(_ name: String) throws(MCPError) -> (server: String, tool: String) {
+        let (server, tool, _) = try route(name)
+        return (server, tool)
+    }
+
+    /// The server, tool and session a name routes to: one lock and two lookups when it is known;
+    /// the slower explanation (suggestions, who offers it) only when it is not.
+    private func route(_ name: String) throws(MCPError) -> (server: String, tool: String, session: ClientSession) {
         let separator = configuration.separator
-        if let range = name.firstRange(of: separator) {
-            let server = String(name[..<range.lowerBound])
-            if let definition = configuration.server(named: server) {
-                let tool = String(name[range.upperBound...])
-                let offered = state.withLock { state in state.servers[server].map { ($0.phase, $0.tools.map(\.name)) } }
-                // A ready server's list is known: a name not on it is refused here, with the likely one.
-                if let (phase, names) = offered, phase == .ready, !names.contains(tool) {
-                    if !configuration.effectiveSettings(of: definition).offersTool(tool) {
-                        throw MCPError(.invalidArguments, "tool \"\(tool)\" of server \"\(server)\" is filtered out by its allowTools/denyTools")
-                    }
-                    let hint = Suggestion.closest(to: tool, in: names).map { "; did you mean \"\(server)\(separator)\($0)\"?" } ?? ""
-                    throw MCPError(.invalidArguments, "server \"\(server)\" has no tool \"\(tool)\"\(hint)")
-                }
-                return (server, tool)
+        var qualified: (server: String, tool: String)?
+        if let range = name.firstRange(of: separator), configuration.server(named: String(name[..<range.lowerBound])) != nil {
+            qualified = (String(name[..<range.lowerBound]), String(name[range.upperBound...]))
+        }
+        let found = state.withLock { state -> (String, String, ClientSession)? in
+            if let (server, tool) = qualified {
+                guard let entry = state.servers[server], entry.phase == .ready, let session = entry.session else { return nil }
+                return entry.toolNames.contains(tool) ? (server, tool, session) : nil
             }
+            guard let owners = state.owners[name], owners.count == 1, let session = state.servers[owners[0]]?.session else { return nil }
+            return (owners[0], name, session)
+        }
+        if let found { return found }
+        throw unroutable(name, qualified: qualified)
+    }
+
+    /// Why `name` routes nowhere, in words a user can act on.
+    private func unroutable(_ name: String, qualified: (server: String, tool: String)?) -> MCPError {
+        if let (server, tool) = qualified {
+            let entry = state.withLock { $0.servers[server] }
+            guard let entry, entry.phase == .ready else { return unavailable(server, entry?.phase) }
+            if let definition = configuration.server(named: server), !configuration.effectiveSettings(of: definition).offersTool(tool) {
+                return MCPError(.invalidArguments, "tool \"\(tool)\" of server \"\(server)\" is filtered out by its allowTools/denyTools")
+            }
+            let hint = Suggestion.closest(to: tool, in: entry.toolNames).map { "; did you mean \"\(server)\(configuration.separator)\($0)\"?" } ?? ""
+            return MCPError(.invalidArguments, "server \"\(server)\" has no tool \"\(tool)\"\(hint)")
         }
         let owners = tools.filter { $0.tool.name == name }
-        switch owners.count {
-        case 1: return (owners[0].server, name)
-        case 0:
-            let known = tools.map(\.qualifiedName)
-            let hint = Suggestion.closest(to: name, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
-            let down = statuses.filter { $0.phase.isFailed }.map(\.name)
-            let note = down.isEmpty ? "" : " (not connected: \(down.joined(separator: ", ")))"
-            throw MCPError(.invalidArguments, "no tool \"\(name)\" on any server\(hint)\(note)")
-        default:
-            throw MCPError(
+        if owners.count > 1 {
+            return MCPError(
                 .invalidArguments,
                 "\"\(name)\" is offered by \(owners.count) servers; call one by its qualified name: \(owners.map(\.qualifiedName).joined(separator: ", "))")
+        }
+        let hint = Suggestion.closest(to: name, in: tools.map(\.qualifiedName)).map { "; did you mean \"\($0)\"?" } ?? ""
+        let down = statuses.filter { $0.phase.isFailed }.map(\.name)
+        let note = down.isEmpty ? "" : " (not connected: \(down.joined(separator: ", ")))"
+        return MCPError(.invalidArguments, "no tool \"\(name)\" on any server\(hint)\(note)")
+    }
+
+    private func unavailable(_ server: String, _ phase: ServerStatus.Phase?) -> MCPError {
+        switch phase {
+        case nil: MCPError(.invalidArguments, "no server named \"\(server)\"")
+        case .ready?, .connecting?: MCPError(.connectionFailed, "server \"\(server)\" is still connecting")
+        case .disabled?: MCPError(.connectionFailed, "server \"\(server)\" is disabled in \(configuration.file)")
+        case .failed(let message)?: MCPError(.connectionFailed, "server \"\(server)\" is not available: \(message)")
         }
     }
 
     /// The session of a ready server, or a typed error saying why there is none.
     public func session(for server: String) throws(MCPError) -> ClientSession {
         let entry = state.withLock { $0.servers[server] }
-        guard let entry else { throw MCPError(.invalidArguments, "no server named \"\(server)\"") }
-        switch entry.phase {
-        case .ready:
-            if let session = entry.session { return session }
-            throw MCPError(.connectionFailed, "server \"\(server)\" is not connected")
-        case .connecting: throw MCPError(.connectionFailed, "server \"\(server)\" is still connecting")
-        case .disabled: throw MCPError(.connectionFailed, "server \"\(server)\" is disabled in \(configuration.file)")
-        case .failed(let message): throw MCPError(.connectionFailed, "server \"\(server)\" is not available: \(message)")
-        }
+        if let entry, entry.phase == .ready, let session = entry.session { return session }
+        throw unavailable(server, entry?.phase)
     }
 
     /// Calls a tool by its qualified (or unambiguous bare) name, through its server's interceptor chain.
     public func callTool(_ name: String, arguments: JSONObject? = nil, options: RequestOptions = .default) async throws(MCPError) -> CallToolResult {
-        let (server, tool) = try resolve(name)
-        return try await session(for: server).callTool(tool, arguments: arguments, options: options)
+        let (_, tool, session) = try route(name)
+        return try await session.callTool(tool, arguments: arguments, options: options)
     }
 
     /// Stops background retries and closes every session.

@@ -32,7 +32,7 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         self.mode = mode
         self.file = file
         var loaded: [String: String] = [:]
-        if let file, let text = try? Self.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
+        if let file, let text = try? TextFile.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
             for (key, value) in object { if let hash = value.stringValue { loaded[key] = hash } }
         }
         self.pins = Mutex(loaded)
@@ -144,7 +144,7 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
         var merged: [String: String] = [:]
-        if let text = try? Self.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
+        if let text = try? TextFile.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
             for (key, value) in object { if let hash = value.stringValue { merged[key] = hash } }
         }
         let ours = pins.withLock { $0 }
@@ -154,30 +154,9 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         var object = JSONObject()
         for (key, hash) in merged.sorted(by: { $0.key < $1.key }) { object[key] = .string(hash) }
         let text = JSONValue.object(object).serializedString(options: .prettyPrinted) + "\n"
-        let temporary = file + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return ConfigError(file: file, message: "cannot write the pin file: \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == bytes.count, rename(temporary, file) == 0 else {
-            unlink(temporary)
-            return ConfigError(file: file, message: "cannot write the pin file: \(String(cString: strerror(errno)))")
+        do { try TextFile.write(text, to: file) } catch {
+            return ConfigError(file: file, message: "cannot write the pin file: \(error.reason)")
         }
         return nil
-    }
-
-    private static func read(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
