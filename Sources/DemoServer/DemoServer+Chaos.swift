@@ -14,9 +14,12 @@ public struct ChaosOptions: Sendable {
     /// A file that gets one line per tool execution (`tool name`), so counts survive a crash
     /// and can be read by a test from outside.
     public var countFile: String?
+    /// How long lookup and write_record take from the start (a slow replica, for balancing tests).
+    public var delay: Duration
 
-    public init(countFile: String? = nil) {
+    public init(countFile: String? = nil, delay: Duration = .zero) {
         self.countFile = countFile
+        self.delay = delay
     }
 }
 
@@ -44,6 +47,7 @@ final class Chaos: Sendable {
 
     init(options: ChaosOptions) {
         self.options = options
+        state.withLock { $0.delay = options.delay }
     }
 
     func record(_ tool: String) {

@@ -22,12 +22,15 @@ struct DemoServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Protocol versions to serve, comma-separated (default: all).") var versions: String?
     @Flag(name: .long, help: "Add the fault-injection tools (lookup, write_record, chaos, executions).") var chaos = false
     @Option(name: .long, help: "With --chaos: append each tool execution and request method to this file.") var countFile: String?
+    @Option(name: .long, help: "With --chaos: milliseconds lookup and write_record wait before answering (a slow server).") var delayMs = 0
     @Option(name: .long, help: "The ttlMs of list and read results, in milliseconds (0: do not cache).") var listTtlMs = 60_000
 
     func validate() throws {
         guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
         if let pageSize, pageSize < 1 { throw ValidationError("--page-size must be at least 1") }
         if let http, !(0...65535).contains(http) { throw ValidationError("--http must be a port number") }
+        if delayMs < 0 { throw ValidationError("--delay-ms must be 0 or more") }
+        if delayMs > 0 && !chaos { throw ValidationError("--delay-ms goes with --chaos") }
         for version in servedVersions where !version.isKnown {
             throw ValidationError("unknown protocol version '\(version)'")
         }
@@ -41,7 +44,7 @@ struct DemoServerCommand: AsyncParsableCommand {
     func run() async throws {
         let server = DemoServer.make(
             options: Server.Options(pageSize: pageSize, listTTLMilliseconds: listTtlMs, versions: servedVersions),
-            chaos: chaos ? ChaosOptions(countFile: countFile) : nil
+            chaos: chaos ? ChaosOptions(countFile: countFile, delay: .milliseconds(Int64(delayMs))) : nil
         )
         if let http {
             let host = self.host

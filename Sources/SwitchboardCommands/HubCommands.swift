@@ -11,10 +11,10 @@ struct CommandLineConnector: EndpointConnector {
     let stdio: StdioConnector
     let http: (any HTTPSupport)?
 
-    func connect(_ endpoint: EndpointDefinition, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+    func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
         switch endpoint {
         case .stdio:
-            return try await stdio.connect(endpoint, configuration: configuration)
+            return try await stdio.connect(endpoint, settings: settings, configuration: configuration)
         case .http(let url, let headers, let transport):
             guard let http else { throw MCPError(.connectionFailed, "\(endpoint): HTTP support is missing") }
             let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
@@ -52,7 +52,7 @@ extension ServerOptions {
             }
         }
         // One command: failed servers are reported, not retried in the background.
-        await hub.start(timeout: timeoutDuration, retryFailed: false)
+        await hub.start(timeout: timeoutDuration, maintain: false)
         do {
             let result = try await body(hub)
             await hub.close()
@@ -97,7 +97,7 @@ struct ServersCommand: AsyncParsableCommand {
                 let items: [JSONValue] = statuses.map { status in
                     var object: JSONObject = [
                         "name": .string(status.name), "state": .string(status.phase.description),
-                        "endpoints": .int(status.endpoints), "tools": .int(status.tools),
+                        "endpoints": .int(status.endpoints), "healthyEndpoints": .int(status.healthyEndpoints), "tools": .int(status.tools),
                     ]
                     if let version = status.protocolVersion {
                         object["protocolVersion"] = .string(version.rawValue)
@@ -114,7 +114,7 @@ struct ServersCommand: AsyncParsableCommand {
                     let detail = status.error ?? status.serverInfo.map { "\($0.name) \($0.version)" } ?? ""
                     table.add(
                         status.name, status.phase.description, status.protocolVersion.map { "\($0.era)" } ?? "-",
-                        status.protocolVersion?.rawValue ?? "-", String(status.endpoints), String(status.tools), detail)
+                        status.protocolVersion?.rawValue ?? "-", "\(status.healthyEndpoints)/\(status.endpoints)", String(status.tools), detail)
                 }
                 Terminal.output(table.render())
             }

@@ -39,7 +39,7 @@ public final class Hub: Sendable {
 
     struct ServerState {
         var phase: ServerStatus.Phase
-        var session: ClientSession?
+        let pool: ReplicaPool
         var tools: [Tool] = [] {
             didSet { toolNames = Set(tools.map(\.name)) }
         }
@@ -53,70 +53,120 @@ public final class Hub: Sendable {
         self.setup = setup
         state.withLock { state in
             for server in configuration.servers {
-                state.servers[server.name] = ServerState(phase: server.disabled ? .disabled : .connecting)
+                state.servers[server.name] = ServerState(
+                    phase: server.disabled ? .disabled : .connecting,
+                    pool: ReplicaPool(endpoints: server.endpoints, settings: configuration.effectiveSettings(of: server)))
             }
         }
     }
 
-    /// Connects to every enabled server concurrently and lists its tools; returns when each has
-    /// connected or failed (a failure is kept in its status, not thrown), at most `timeout` each.
-    public func start(timeout: Duration = .seconds(30), retryFailed: Bool = true) async {
+    /// Connects to every enabled server (every replica of each) concurrently and lists its
+    /// tools; returns when each has connected or failed (a failure is kept in its status, not
+    /// thrown), at most `timeout` each. With `maintain`, a background task per server then
+    /// reconnects what failed (with backoff) and checks each replica's health.
+    public func start(timeout: Duration = .seconds(30), maintain: Bool = true) async {
         await withTaskGroup(of: Void.self) { group in
             for server in configuration.enabledServers {
                 group.addTask { await self.connect(server, timeout: timeout) }
             }
         }
-        guard retryFailed else { return }
-        for server in configuration.enabledServers where status(of: server.name)?.phase.isFailed == true {
-            scheduleRetry(server, timeout: timeout)
-        }
+        guard maintain else { return }
+        for server in configuration.enabledServers { scheduleMaintenance(server, timeout: timeout) }
     }
 
-    /// One attempt: connect to the server's first endpoint and list its tools.
+    private func pool(of server: String) -> ReplicaPool? { state.withLock { $0.servers[server]?.pool } }
+
+    /// Connects the replicas that have no session, then lists the tools if none are known yet.
     private func connect(_ server: ServerDefinition, timeout: Duration) async {
+        guard let pool = pool(of: server.name) else { return }
         let settings = configuration.effectiveSettings(of: server)
+        let clientConfiguration: ClientConfiguration
+        do { clientConfiguration = try setup(server, settings) } catch {
+            state.withLock { state in
+                state.servers[server.name]?.attempts += 1
+                state.servers[server.name]?.phase = .failed(error.message)
+            }
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for index in pool.missing {
+                group.addTask {
+                    do throws(MCPError) {
+                        let session = try await Self.withTimeout(timeout, server: server.name) { () async throws(MCPError) -> ClientSession in
+                            try await self.connector.connect(pool.endpoints[index], settings: settings, configuration: clientConfiguration)
+                        }
+                        let closed = self.state.withLock { $0.closed }
+                        if closed { await session.close() } else { pool.connected(index, session) }
+                    } catch {
+                        pool.failedToConnect(index, error.message)
+                    }
+                }
+            }
+        }
+        guard let session = pool.anySession else {
+            state.withLock { state in
+                state.servers[server.name]?.attempts += 1
+                state.servers[server.name]?.phase = .failed(pool.firstError ?? "no replica connected")
+            }
+            return
+        }
+        if state.withLock({ $0.servers[server.name]?.phase == .ready }) { return }
         do {
-            let clientConfiguration = try setup(server, settings)
-            let session = try await Self.withTimeout(timeout, server: server.name) { () async throws(MCPError) -> ClientSession in
-                try await self.connector.connect(server.primary, configuration: clientConfiguration)
-            }
-            let tools: [Tool]
-            do { tools = try await session.allTools() } catch {
-                await session.close()
-                throw error
-            }
-            let kept = tools.filter { settings.offersTool($0.name) }
-            let accepted = state.withLock { state -> Bool in
-                guard !state.closed else { return false }
-                state.servers[server.name]?.session = session
+            let kept = try await session.allTools().filter { settings.offersTool($0.name) }
+            state.withLock { state in
                 state.servers[server.name]?.tools = kept
                 state.servers[server.name]?.phase = .ready
                 state.rebuildOwners(order: configuration.servers)
-                return true
             }
-            if !accepted { await session.close() }
         } catch {
-            let message = (error as? MCPError)?.message ?? "\(error)"
             state.withLock { state in
                 state.servers[server.name]?.attempts += 1
-                state.servers[server.name]?.phase = .failed(message)
+                state.servers[server.name]?.phase = .failed("listing tools failed: \(error.message)")
             }
         }
     }
 
-    private func scheduleRetry(_ server: ServerDefinition, timeout: Duration) {
+    /// Reconnects what failed (backing off while the whole server is down) and checks health.
+    private func scheduleMaintenance(_ server: ServerDefinition, timeout: Duration) {
+        guard let pool = pool(of: server.name) else { return }
+        let interval = Duration.milliseconds(Int64(pool.health.intervalSeconds * 1000))
         let task = Task { [weak self] in
-            var delay = Duration.milliseconds(500)
+            var backoff = Duration.milliseconds(500)
             while !Task.isCancelled {
-                try? await Task.sleep(for: delay)
+                guard let down = self?.status(of: server.name)?.phase.isFailed else { return }
+                let incomplete = down || !pool.missing.isEmpty
+                try? await Task.sleep(for: incomplete || interval == .zero ? backoff : interval)
                 guard let self, !Task.isCancelled else { return }
-                await self.connect(server, timeout: timeout)
-                if self.status(of: server.name)?.phase.isFailed != true { return }
-                delay = min(delay * 2, .seconds(30))
+                if incomplete {
+                    await self.connect(server, timeout: timeout)
+                    backoff = self.status(of: server.name)?.phase.isFailed == true ? min(backoff * 2, .seconds(30)) : .milliseconds(500)
+                }
+                if interval > .zero { await self.checkHealth(pool) }
             }
         }
         state.withLock { state in
             if state.closed { task.cancel() } else { state.retries[server.name] = task }
+        }
+    }
+
+    /// Asks each connected replica whether it is alive: `server/discover` for a modern
+    /// server, `ping` for a legacy one. An answer ends an ejection; silence counts against it.
+    private func checkHealth(_ pool: ReplicaPool) async {
+        let options = RequestOptions(timeout: .milliseconds(Int64(pool.health.timeoutSeconds * 1000)), bypassCache: true)
+        let replicas = pool.statuses.indices.compactMap { index in pool.session(at: index).map { (index, $0) } }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, session) in replicas {
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    do throws(MCPError) {
+                        if session.era == .modern { _ = try await session.discover(options: options) } else { try await session.ping(options: options) }
+                        pool.checked(index, healthy: true, latency: clock.now - start)
+                    } catch {
+                        pool.checked(index, healthy: !error.countsAgainstServer, latency: clock.now - start)
+                    }
+                }
+            }
         }
     }
 
@@ -149,9 +199,9 @@ public final class Hub: Sendable {
                 return ServerStatus(
                     name: server.name,
                     phase: entry?.phase ?? .connecting,
-                    protocolVersion: entry?.session?.protocolVersion,
-                    serverInfo: entry?.session?.serverInfo,
-                    endpoints: server.endpoints.count,
+                    protocolVersion: entry?.pool.anySession?.protocolVersion,
+                    serverInfo: entry?.pool.anySession?.serverInfo,
+                    replicas: entry?.pool.statuses ?? [],
                     tools: entry?.tools.count ?? 0,
                     attempts: entry?.attempts ?? 0
                 )
@@ -196,19 +246,19 @@ public final class Hub: Sendable {
 
     /// The server, tool and session a name routes to: one lock and two lookups when it is known;
     /// the slower explanation (suggestions, who offers it) only when it is not.
-    private func route(_ name: String) throws(MCPError) -> (server: String, tool: String, session: ClientSession) {
+    private func route(_ name: String) throws(MCPError) -> (server: String, tool: String, pool: ReplicaPool) {
         let separator = configuration.separator
         var qualified: (server: String, tool: String)?
         if let range = name.firstRange(of: separator), configuration.server(named: String(name[..<range.lowerBound])) != nil {
             qualified = (String(name[..<range.lowerBound]), String(name[range.upperBound...]))
         }
-        let found = state.withLock { state -> (String, String, ClientSession)? in
+        let found = state.withLock { state -> (String, String, ReplicaPool)? in
             if let (server, tool) = qualified {
-                guard let entry = state.servers[server], entry.phase == .ready, let session = entry.session else { return nil }
-                return entry.toolNames.contains(tool) ? (server, tool, session) : nil
+                guard let entry = state.servers[server], entry.phase == .ready else { return nil }
+                return entry.toolNames.contains(tool) ? (server, tool, entry.pool) : nil
             }
-            guard let owners = state.owners[name], owners.count == 1, let session = state.servers[owners[0]]?.session else { return nil }
-            return (owners[0], name, session)
+            guard let owners = state.owners[name], owners.count == 1, let entry = state.servers[owners[0]] else { return nil }
+            return (owners[0], name, entry.pool)
         }
         if let found { return found }
         throw unroutable(name, qualified: qualified)
@@ -246,28 +296,59 @@ public final class Hub: Sendable {
         }
     }
 
-    /// The session of a ready server, or a typed error saying why there is none.
+    /// A session of a ready server (the next replica by its balancing), or a typed error saying why there is none.
     public func session(for server: String) throws(MCPError) -> ClientSession {
         let entry = state.withLock { $0.servers[server] }
-        if let entry, entry.phase == .ready, let session = entry.session { return session }
-        throw unavailable(server, entry?.phase)
+        guard let entry, entry.phase == .ready, let (index, session) = entry.pool.acquire() else { throw unavailable(server, entry?.phase) }
+        entry.pool.finish(index, latency: .zero, failed: false)
+        return session
     }
 
-    /// Calls a tool by its qualified (or unambiguous bare) name, through its server's interceptor chain.
+    /// Calls a tool by its qualified (or unambiguous bare) name on one of its server's
+    /// replicas, through that server's interceptor chain.
+    ///
+    /// When the replica fails in a way that says nothing definite (the connection broke, time
+    /// ran out before any answer) and the call is safe to repeat (a read-only or idempotent
+    /// tool by trusted annotations, or one that certainly never reached the server), it moves
+    /// to another replica; otherwise the error is the caller's, typed, from the replica that ran it.
     public func callTool(_ name: String, arguments: JSONObject? = nil, options: RequestOptions = .default) async throws(MCPError) -> CallToolResult {
-        let (_, tool, session) = try route(name)
-        return try await session.callTool(tool, arguments: arguments, options: options)
+        let (server, tool, pool) = try route(name)
+        var tried: Set<Int> = []
+        var lastError: MCPError?
+        let clock = ContinuousClock()
+        while let (index, session) = pool.acquire(excluding: tried) {
+            tried.insert(index)
+            let start = clock.now
+            do {
+                let result = try await session.callTool(tool, arguments: arguments, options: options)
+                pool.finish(index, latency: clock.now - start, failed: false)
+                return result
+            } catch {
+                pool.finish(index, latency: clock.now - start, failed: error.countsAgainstServer)
+                guard error.isTransient, error.neverReachedServer || isSafeToRepeat(tool, on: server, session: session) else { throw error }
+                lastError = error
+            }
+        }
+        throw lastError ?? unavailable(server, .failed("no replica is connected"))
+    }
+
+    /// Whether a tool may run twice: read-only or idempotent (and not destructive) by its
+    /// annotations, when the server's annotations are trusted.
+    private func isSafeToRepeat(_ tool: String, on server: String, session: ClientSession) -> Bool {
+        guard let definition = configuration.server(named: server), configuration.effectiveSettings(of: definition).trustAnnotations == true,
+            let annotations = state.withLock({ $0.servers[server]?.tools.first { $0.name == tool }?.annotations })
+        else { return false }
+        if annotations.destructiveHint == true && annotations.idempotentHint != true { return false }
+        return annotations.readOnlyHint == true || annotations.idempotentHint == true
     }
 
     /// Stops background retries and closes every session.
     public func close() async {
-        let (sessions, retries) = state.withLock { state in
+        let (pools, retries) = state.withLock { state in
             state.closed = true
-            let sessions = state.servers.values.compactMap(\.session)
-            let retries = Array(state.retries.values)
-            for name in state.servers.keys { state.servers[name]?.session = nil }
-            return (sessions, retries)
+            return (state.servers.values.map(\.pool), Array(state.retries.values))
         }
+        let sessions = pools.flatMap { $0.removeAll() }
         for task in retries { task.cancel() }
         await withTaskGroup(of: Void.self) { group in
             for session in sessions { group.addTask { await session.close() } }
@@ -299,10 +380,15 @@ public struct ServerStatus: Sendable {
     public var phase: Phase
     public var protocolVersion: ProtocolVersion?
     public var serverInfo: Implementation?
-    public var endpoints: Int
+    /// Each endpoint's state: one, or one per replica.
+    public var replicas: [ReplicaStatus]
     public var tools: Int
     /// Connection attempts that failed so far.
     public var attempts: Int
+
+    public var endpoints: Int { replicas.count }
+    /// Replicas connected and not ejected.
+    public var healthyEndpoints: Int { replicas.filter { $0.connected && !$0.ejected }.count }
 
     /// The error of a failed server.
     public var error: String? { if case .failed(let message) = phase { message } else { nil } }

@@ -11,10 +11,10 @@ import Testing
 
 /// Reaches stdio and HTTP endpoints, as an application linking the HTTP transports would.
 struct AnyEndpointConnector: EndpointConnector {
-    func connect(_ endpoint: EndpointDefinition, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+    func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
         switch endpoint {
-        case .stdio(let process):
-            return try await ClientSession.connect(to: .stdio(process), configuration: configuration)
+        case .stdio:
+            return try await StdioConnector().connect(endpoint, settings: settings, configuration: configuration)
         case .http(let url, let headers, let transport):
             let pairs = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
             return try await ClientSession.connect(to: .http(url: url, options: HTTPOptions(headers: pairs), transport: transport), configuration: configuration)
@@ -23,7 +23,7 @@ struct AnyEndpointConnector: EndpointConnector {
 }
 
 /// A hub over `text` (a configuration file), started; closed after `body`.
-func withHub(_ text: String, retryFailed: Bool = false, _ body: (Hub) async throws -> Void) async throws {
+func withHub(_ text: String, maintain: Bool = false, _ body: (Hub) async throws -> Void) async throws {
     let configuration = try ConfigurationLoader(environment: [:]).parse(text, file: "hub-test.json")
     let hub = Hub(configuration: configuration, connector: AnyEndpointConnector()) { server, settings in
         ClientConfiguration(
@@ -32,7 +32,7 @@ func withHub(_ text: String, retryFailed: Bool = false, _ body: (Hub) async thro
             serverName: server.name
         )
     }
-    await hub.start(timeout: .seconds(30), retryFailed: retryFailed)
+    await hub.start(timeout: .seconds(30), maintain: maintain)
     do {
         try await body(hub)
     } catch {
@@ -107,7 +107,7 @@ struct HubTests {
         try await withTemporaryFolder(files: [:]) { folder in
             let script = folder + "/late-server.sh"
             let text = #"{"mcpServers": {"late": {"command": "\#(script)"}}}"#
-            try await withHub(text, retryFailed: true) { hub async throws in
+            try await withHub(text, maintain: true) { hub async throws in
                 #expect(hub.status(of: "late")?.phase.isFailed == true)
                 // The command appears only now.
                 try "#!/bin/sh\nexec '\(Peers.switchboard)' demo-server\n".write(toFile: script, atomically: true, encoding: .utf8)
@@ -119,6 +119,16 @@ struct HubTests {
                 #expect((hub.status(of: "late")?.attempts ?? 0) >= 1)
                 #expect(try await hub.callTool("late__echo", arguments: ["text": "made it"]).text == "made it")
             }
+        }
+    }
+
+    @Test("a server that exits at once ends failed, with what it wrote to stderr")
+    func exitsAtOnce() async throws {
+        let text = #"{"mcpServers": {"dies": {"command": "/bin/sh", "args": ["-c", "echo 'fatal: no API key' >&2; exit 3"]}}}"#
+        try await withHub(text) { hub async throws in
+            let status = try #require(hub.status(of: "dies"))
+            #expect(status.phase.isFailed)
+            #expect(status.error?.contains("fatal: no API key") == true, "\(status.error ?? "")")
         }
     }
 

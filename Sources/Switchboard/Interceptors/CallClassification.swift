@@ -46,35 +46,6 @@ public struct CallClassification: Sendable, Hashable {
     }
 }
 
-/// The kinds of failure that say nothing definite about the request: the connection broke,
-/// the server was overloaded, or time ran out.
-enum FailureKind {
-    /// Whether `error` may pass if tried again.
-    static func isTransient(_ error: MCPError) -> Bool {
-        switch error.code {
-        case .connectionFailed, .transportClosed: return true
-        case .timeout: return !error.answerStarted  // only before anything came back
-        case .serverError, .protocolError:
-            guard let status = error.transportError?.httpStatus else { return false }
-            return status >= 500 || status == 429
-        default: return false
-        }
-    }
-
-    /// Whether the request certainly never reached the server (so even a destructive call may be tried again).
-    static func neverReachedServer(_ error: MCPError) -> Bool {
-        error.code == .connectionFailed
-    }
-
-    /// Whether `error` counts against a server's health (circuit breakers, outlier detection).
-    static func countsAsFailure(_ error: MCPError) -> Bool {
-        switch error.code {
-        case .connectionFailed, .transportClosed, .timeout, .serverError, .protocolError: return true
-        default: return false
-        }
-    }
-}
-
 /// The key that names a request for caching and coalescing (built once per call, then kept
 /// in ``InterceptorContext/requestKey``).
 func requestKey(_ request: InterceptedRequest, _ context: inout InterceptorContext) -> String {

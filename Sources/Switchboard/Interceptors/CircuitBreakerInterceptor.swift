@@ -89,7 +89,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
                 if probe { breakers.withLock { $0[key]?.breaker.cancelProbe() } }
                 throw error
             }
-            record(key, failure: FailureKind.countsAsFailure(error), probe: probe, server: context.server, tool: tool)
+            record(key, failure: error.countsAgainstServer, probe: probe, server: context.server, tool: tool)
             throw error
         }
     }

@@ -82,8 +82,8 @@ public final class RetryInterceptor: RequestInterceptor {
             } catch {
                 failure = error
             }
-            guard context.attempt < configuration.maximumAttempts, FailureKind.isTransient(failure) else { throw failure }
-            guard safe || FailureKind.neverReachedServer(failure) else {
+            guard context.attempt < configuration.maximumAttempts, failure.isTransient else { throw failure }
+            guard safe || failure.neverReachedServer else {
                 context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
                 throw failure
             }
