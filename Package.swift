@@ -135,7 +135,10 @@ let package = Package(
 
         .target(
             name: "SwitchboardHub",
-            dependencies: ["SwitchboardConfiguration", "MCPClient", "MCPTransport", "MCPWire", "JSONCore"],
+            dependencies: [
+                "SwitchboardConfiguration", "MCPClient", "MCPTransport", "MCPWire", "JSONCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -353,7 +353,27 @@ public final class StdioTransport: Transport {
         frame.reserveCapacity(256)
         message.message.encode(into: &frame)
         frame.append(UInt8(ascii: "\n"))
-        try channel.write(frame)
+        do { try channel.write(frame) } catch {
+            throw await explainWriteFailure(error)
+        }
+    }
+
+    /// A write fails (a broken pipe) when the process has just exited: the exit, with the
+    /// server's last stderr lines, says why; the broken pipe does not. Waits briefly for the
+    /// exit to be seen.
+    private func explainWriteFailure(_ error: TransportError) async -> TransportError {
+        guard error.code == .writeFailed || error.code == .closed else { return error }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(2)
+        while clock.now < deadline {
+            if let status = exitInfo.withLock({ $0.status }) {
+                return TransportError(
+                    .processExited, "server process '\(configuration.commandLine)' exited (\(status))",
+                    exitStatus: status, stderrTail: stderr.lastLines)
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return error
     }
 
     /// The connection's I/O thread, as an executor (see ``Transport/preferredTaskExecutor``).

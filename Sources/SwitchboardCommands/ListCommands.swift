@@ -68,19 +68,41 @@ struct ResourcesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration) { hub in
+                    ServerOptions.reportProblems(of: hub)
+                    let (resources, failures) = await hub.resources()
+                    for (name, error) in failures.sorted(by: { $0.key < $1.key }) {
+                        Terminal.error("warning: server \"\(name)\" could not list its resources: \(error.message)")
+                    }
+                    show(resources.map { ($0.server, $0.resource) })
+                }
+                return
+            }
             try await server.withSession { session in
-                let resources = try await session.allResources()
-                if output.json {
-                    Terminal.output(JSONValue.object(["resources": .array(resources.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
-                    return
-                }
-                var table = TextTable("uri", "name", "type", "description")
-                for resource in resources {
-                    table.add(resource.uri, resource.title ?? resource.name, resource.mimeType ?? "", resource.description ?? "")
-                }
-                Terminal.output(resources.isEmpty ? "(no resources)" : table.render())
+                show(try await session.allResources().map { (nil, $0) })
             }
         }
+    }
+
+    /// Prints resources, with the server of each when they come from several.
+    func show(_ resources: [(server: String?, resource: Resource)]) {
+        if output.json {
+            let items: [JSONValue] = resources.map { item in
+                var object = item.resource.jsonValue.objectValue ?? [:]
+                if let server = item.server { object["server"] = .string(server) }
+                return .object(object)
+            }
+            Terminal.output(JSONValue.object(["resources": .array(items)]).serializedString(options: .prettyPrinted))
+            return
+        }
+        let servers = resources.contains { $0.server != nil }
+        var table = TextTable(headers: (servers ? ["server"] : []) + ["uri", "name", "type", "description"])
+        for (server, resource) in resources {
+            let cells = [resource.uri, resource.title ?? resource.name, resource.mimeType ?? "", resource.description ?? ""]
+            table.add(row: (servers ? [server ?? ""] : []) + cells)
+        }
+        Terminal.output(resources.isEmpty ? "(no resources)" : table.render())
     }
 }
 
@@ -118,19 +140,24 @@ struct ReadCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            try await server.withSession { session in
-                let result = try await session.readResource(uri)
-                if output.json {
-                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
-                    return
-                }
-                for contents in result.contents {
-                    if let text = contents.text {
-                        Terminal.output(text)
-                    } else if let blob = contents.blob {
-                        Terminal.output("(\(contents.mimeType ?? "binary"), \(blob.count * 3 / 4) bytes of base64 data; use --json to see it)")
-                    }
-                }
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration) { hub in show(try await hub.readResource(uri)) }
+                return
+            }
+            try await server.withSession { session in show(try await session.readResource(uri)) }
+        }
+    }
+
+    func show(_ result: ReadResourceResult) {
+        if output.json {
+            Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+            return
+        }
+        for contents in result.contents {
+            if let text = contents.text {
+                Terminal.output(text)
+            } else if let blob = contents.blob {
+                Terminal.output("(\(contents.mimeType ?? "binary"), \(blob.count * 3 / 4) bytes of base64 data; use --json to see it)")
             }
         }
     }
@@ -144,20 +171,35 @@ struct PromptsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration) { hub in
+                    ServerOptions.reportProblems(of: hub)
+                    show(hub.prompts.map { ($0.qualifiedName, $0.prompt) })
+                }
+                return
+            }
             try await server.withSession { session in
-                let prompts = try await session.allPrompts()
-                if output.json {
-                    Terminal.output(JSONValue.object(["prompts": .array(prompts.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
-                    return
-                }
-                var table = TextTable("name", "arguments", "description")
-                for prompt in prompts {
-                    let arguments = prompt.arguments.map { $0.required ? $0.name : "[\($0.name)]" }.joined(separator: " ")
-                    table.add(prompt.name, arguments, prompt.description ?? prompt.title ?? "")
-                }
-                Terminal.output(prompts.isEmpty ? "(no prompts)" : table.render())
+                show(try await session.allPrompts().map { ($0.name, $0) })
             }
         }
+    }
+
+    func show(_ prompts: [(name: String, prompt: Prompt)]) {
+        if output.json {
+            let items: [JSONValue] = prompts.map { item in
+                var object = item.prompt.jsonValue.objectValue ?? [:]
+                object["name"] = .string(item.name)
+                return .object(object)
+            }
+            Terminal.output(JSONValue.object(["prompts": .array(items)]).serializedString(options: .prettyPrinted))
+            return
+        }
+        var table = TextTable("name", "arguments", "description")
+        for (name, prompt) in prompts {
+            let arguments = prompt.arguments.map { $0.required ? $0.name : "[\($0.name)]" }.joined(separator: " ")
+            table.add(name, arguments, prompt.description ?? prompt.title ?? "")
+        }
+        Terminal.output(prompts.isEmpty ? "(no prompts)" : table.render())
     }
 }
 
@@ -181,19 +223,24 @@ struct PromptCommand: AsyncParsableCommand {
         }
         let promptArguments = arguments
         try await reporting {
-            try await server.withSession { session in
-                let result = try await session.getPrompt(name, arguments: promptArguments)
-                if output.json {
-                    Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
-                    return
-                }
-                if let description = result.description { Terminal.output("# \(description)\n") }
-                for message in result.messages {
-                    Terminal.output("[\(message.role)]")
-                    Terminal.output(message.content.text ?? message.content.json.description)
-                    Terminal.output("")
-                }
+            if let configuration = try server.hubConfiguration() {
+                try await server.withHub(configuration) { hub in show(try await hub.getPrompt(name, arguments: promptArguments)) }
+                return
             }
+            try await server.withSession { session in show(try await session.getPrompt(name, arguments: promptArguments)) }
+        }
+    }
+
+    func show(_ result: GetPromptResult) {
+        if output.json {
+            Terminal.output(result.jsonValue.serializedString(options: .prettyPrinted))
+            return
+        }
+        if let description = result.description { Terminal.output("# \(description)\n") }
+        for message in result.messages {
+            Terminal.output("[\(message.role)]")
+            Terminal.output(message.content.text ?? message.content.json.description)
+            Terminal.output("")
         }
     }
 }

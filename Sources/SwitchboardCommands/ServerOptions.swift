@@ -51,7 +51,6 @@ struct ServerOptions: ParsableArguments {
     func validate() throws {
         let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
-        if config != nil && server == nil { throw ValidationError("--config needs --server NAME") }
         if server != nil && (stdio != nil || url != nil) { throw ValidationError("--server picks a server of the configuration file; it does not go with --stdio or --url") }
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         if let retry, retry < 0 { throw ValidationError("--retry must be 0 or more") }
@@ -101,13 +100,26 @@ struct ServerOptions: ParsableArguments {
     }
 
     /// The chosen server and the file it is in, when --config names one.
+    ///
+    /// Without --server, a command about one server uses the file's only enabled server; a
+    /// file with several is an error that lists them (commands such as `tools` and `call`
+    /// work across all of them instead).
     func configuredServer() throws(ConfigurationProblem) -> ConfiguredServer? {
-        guard let server else { return nil }
+        guard stdio == nil, url == nil else { return nil }
         let loader = ConfigurationFiles.loader
         guard let config = loader.locate(explicit: config)?.path else {
+            guard let server else { return nil }
             throw ConfigurationProblem("--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))")
         }
         let configuration = try ConfigurationFiles.load(config)
+        guard let server else {
+            let enabled = configuration.enabledServers
+            guard enabled.count == 1 else {
+                throw ConfigurationProblem(
+                    "\(config) has \(enabled.count) servers (\(enabled.map(\.name).joined(separator: ", "))); pick one with --server NAME")
+            }
+            return ConfiguredServer(definition: enabled[0], settings: configuration.effectiveSettings(of: enabled[0]), file: config)
+        }
         guard let definition = configuration.server(named: server) else {
             let names = configuration.servers.map(\.name)
             let hint = Suggestion.closest(to: server, in: names).map { "did you mean \"\($0)\"? " } ?? ""

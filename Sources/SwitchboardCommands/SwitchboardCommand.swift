@@ -17,7 +17,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self, ToolsCommand.self, CallCommand.self, ResourcesCommand.self, TemplatesCommand.self,
             ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, MetricsCommand.self, PinsCommand.self,
-            ServersCommand.self, ConfigCommand.self, DemoServerCommand.self,
+            ServersCommand.self, DoctorCommand.self, ConfigCommand.self, DemoServerCommand.self,
         ]
     )
 

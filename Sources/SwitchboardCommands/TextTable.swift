@@ -6,7 +6,11 @@ struct TextTable {
 
     init(_ headers: String...) { self.headers = headers }
 
+    init(headers: [String]) { self.headers = headers }
+
     mutating func add(_ cells: String...) { rows.append(cells) }
+
+    mutating func add(row cells: [String]) { rows.append(cells) }
 
     func render() -> String {
         func clip(_ text: String) -> String {

@@ -84,7 +84,9 @@ struct ServerReader {
                 context.error(settingsPointer + "/replicas", owner + "\"replicas\" must be between 1 and 64, not \(count)")
             }
         case .array(let items)?:
-            if items.isEmpty { context.error(settingsPointer + "/replicas", owner + "\"replicas\" must list at least one endpoint") }
+            if items.isEmpty || items.count > 64 {
+                context.error(settingsPointer + "/replicas", owner + "\"replicas\" must list between 1 and 64 endpoints, not \(items.count)")
+            }
             for (index, item) in items.enumerated() {
                 let at = settingsPointer + "/replicas/\(index)"
                 guard case .object(let override) = item else {

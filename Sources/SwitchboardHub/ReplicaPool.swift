@@ -1,4 +1,5 @@
 import MCPClient
+import MCPTransport
 import MCPWire
 import SwitchboardConfiguration
 import Synchronization
@@ -17,6 +18,11 @@ final class ReplicaPool: Sendable {
     struct Replica {
         var session: ClientSession?
         var error: String?
+        /// Set when the replica's process kept crashing: it is not reconnected (until a reload).
+        var givenUp = false
+        /// Tasks following the session's notifications and events.
+        var followers: [Task<Void, Never>] = []
+        var connectionsLost = 0
         var outstanding = 0
         /// Recent latency in seconds, exponentially weighted; 0 until the first answer.
         var latency: Double = 0
@@ -45,8 +51,10 @@ final class ReplicaPool: Sendable {
 
     // MARK: Sessions
 
-    /// The replicas without a session.
-    var missing: [Int] { state.withLock { state in state.replicas.indices.filter { state.replicas[$0].session == nil } } }
+    /// The replicas without a session that may be connected again.
+    var missing: [Int] {
+        state.withLock { state in state.replicas.indices.filter { state.replicas[$0].session == nil && !state.replicas[$0].givenUp } }
+    }
 
     var sessions: [ClientSession] { state.withLock { $0.replicas.compactMap(\.session) } }
 
@@ -69,46 +77,146 @@ final class ReplicaPool: Sendable {
         state.withLock { $0.replicas[index].error = message }
     }
 
-    /// Takes every session away (for closing).
-    func removeAll() -> [ClientSession] {
+    func follow(_ index: Int, tasks: [Task<Void, Never>]) {
+        state.withLock { $0.replicas[index].followers += tasks }
+    }
+
+    /// The connection of replica `index` was lost with requests in flight; the session stays
+    /// (its next request restarts a stdio server).
+    func lostConnection(_ index: Int) {
+        state.withLock { $0.replicas[index].connectionsLost += 1 }
+    }
+
+    /// The session of replica `index` closed with `error`; the replica is reconnected later
+    /// unless `permanently` (a crash loop), when its error stays on show.
+    func disconnected(_ index: Int, _ session: ClientSession, error: String, permanently: Bool) {
         state.withLock { state in
-            defer { for index in state.replicas.indices { state.replicas[index].session = nil } }
-            return state.replicas.compactMap(\.session)
+            guard state.replicas[index].session === session else { return }
+            state.replicas[index].session = nil
+            state.replicas[index].error = error
+            state.replicas[index].givenUp = permanently
         }
+    }
+
+    func isEjected(_ index: Int) -> Bool {
+        state.withLock { state in state.replicas[index].ejectedUntil.map { $0 > .now } ?? false }
+    }
+
+    /// Waits until no call is outstanding (at most `limit`), then closes every session.
+    func drain(within limit: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while state.withLock({ $0.replicas.contains { $0.outstanding > 0 } }), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await close()
+    }
+
+    /// Stops following the sessions and closes them.
+    func close() async {
+        let (sessions, followers) = state.withLock { state in
+            defer {
+                for index in state.replicas.indices {
+                    state.replicas[index].session = nil
+                    state.replicas[index].followers = []
+                }
+            }
+            return (state.replicas.compactMap(\.session), state.replicas.flatMap(\.followers))
+        }
+        for task in followers { task.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            for session in sessions { group.addTask { await session.close() } }
+        }
+    }
+
+    // MARK: Calling
+
+    /// Runs `operation` on the next replica; when it fails in a way that says nothing
+    /// definite (see ``MCPError/isTransient``) and the request is safe to repeat or certainly
+    /// never reached the server, on another replica, until one answers or none is left.
+    func perform<Value>(
+        isSafeToRepeat: () -> Bool,
+        _ operation: (ClientSession) async throws(MCPError) -> Value,
+        unavailable: () -> MCPError
+    ) async throws(MCPError) -> Value {
+        var tried: UInt64 = 0
+        var lastError: MCPError?
+        let clock = ContinuousClock()
+        while let (index, session) = acquire(excluding: tried) {
+            tried |= 1 << UInt64(index)
+            let start = clock.now
+            do {
+                let value = try await operation(session)
+                finish(index, latency: clock.now - start, failed: false)
+                return value
+            } catch {
+                finish(index, latency: clock.now - start, failed: error.countsAgainstServer)
+                guard error.isTransient, error.neverReachedServer || isSafeToRepeat() else { throw error }
+                lastError = error
+            }
+        }
+        throw lastError ?? unavailable()
     }
 
     // MARK: Choosing
 
-    /// The replica for the next call (not one of `excluded`), counted as outstanding until
-    /// ``finish(_:latency:failed:)``; nil when none is connected.
+    /// The replica for the next call (not one in the `excluded` bit set), counted as
+    /// outstanding until ``finish(_:latency:failed:)``; nil when none is connected.
     ///
     /// Ejected replicas are passed over while their cool-down lasts, unless every connected
-    /// replica is ejected: then the least bad is still better than refusing the call.
-    func acquire(excluding excluded: Set<Int> = []) -> (index: Int, session: ClientSession)? {
-        let now = ContinuousClock.now
-        return state.withLock { state -> (Int, ClientSession)? in
-            let connected = state.replicas.indices.filter { state.replicas[$0].session != nil && !excluded.contains($0) }
-            guard !connected.isEmpty else { return nil }
-            let healthy = connected.filter { (state.replicas[$0].ejectedUntil ?? now) <= now }
-            let candidates = healthy.isEmpty ? connected : healthy
+    /// replica is ejected: then the least bad is still better than refusing the call. Nothing
+    /// is allocated: this is on every call's path.
+    func acquire(excluding excluded: UInt64 = 0) -> (index: Int, session: ClientSession)? {
+        state.withLock { state -> (Int, ClientSession)? in
+            let count = state.replicas.count
+            var now: ContinuousClock.Instant?
+            // Usable: connected and not excluded. Healthy: usable and not ejected.
+            var usable = 0, healthy = 0
+            var usableMask: UInt64 = 0, healthyMask: UInt64 = 0
+            for index in 0..<count where state.replicas[index].session != nil && excluded & (1 << UInt64(index)) == 0 {
+                usable += 1
+                usableMask |= 1 << UInt64(index)
+                if let until = state.replicas[index].ejectedUntil {
+                    if now == nil { now = .now }
+                    if until > now! { continue }
+                }
+                healthy += 1
+                healthyMask |= 1 << UInt64(index)
+            }
+            guard usable > 0 else { return nil }
+            let mask = healthy > 0 ? healthyMask : usableMask
+            let candidates = healthy > 0 ? healthy : usable
+            /// The `k`-th index (from 0) whose bit is set in `mask`.
+            func nth(_ k: Int) -> Int {
+                var seen = 0
+                for index in 0..<count where mask & (1 << UInt64(index)) != 0 {
+                    if seen == k { return index }
+                    seen += 1
+                }
+                return 0
+            }
             let chosen: Int
-            switch balancing {
-            case .roundRobin:
-                chosen = candidates[state.nextRoundRobin % candidates.count]
-                state.nextRoundRobin &+= 1
-            case .leastOutstanding:
-                let fewest = candidates.map { state.replicas[$0].outstanding }.min()!
-                let tied = candidates.filter { state.replicas[$0].outstanding == fewest }
-                chosen = tied[state.nextRoundRobin % tied.count]
-                state.nextRoundRobin &+= 1
-            case .powerOfTwoChoices:
-                if candidates.count == 1 {
-                    chosen = candidates[0]
-                } else {
-                    let first = Int.random(in: 0..<candidates.count, using: &state.random)
-                    var second = Int.random(in: 0..<(candidates.count - 1), using: &state.random)
+            if candidates == 1 {
+                chosen = nth(0)
+            } else {
+                switch balancing {
+                case .roundRobin:
+                    chosen = nth(state.nextRoundRobin % candidates)
+                    state.nextRoundRobin &+= 1
+                case .leastOutstanding:
+                    var best = -1
+                    let start = state.nextRoundRobin % candidates
+                    state.nextRoundRobin &+= 1
+                    for offset in 0..<candidates {
+                        let index = nth((start + offset) % candidates)
+                        if best < 0 || state.replicas[index].outstanding < state.replicas[best].outstanding { best = index }
+                    }
+                    chosen = best
+                case .powerOfTwoChoices:
+                    let first = Int.random(in: 0..<candidates, using: &state.random)
+                    var second = Int.random(in: 0..<(candidates - 1), using: &state.random)
                     if second >= first { second += 1 }
-                    let a = candidates[first], b = candidates[second]
+                    let a = nth(first), b = nth(second)
                     chosen = Self.cost(state.replicas[a]) <= Self.cost(state.replicas[b]) ? a : b
                 }
             }
@@ -184,7 +292,9 @@ final class ReplicaPool: Sendable {
                     calls: replica.calls,
                     failures: replica.failures,
                     ejections: replica.ejections,
-                    latency: replica.latency == 0 ? nil : .microseconds(Int64(replica.latency * 1e6))
+                    latency: replica.latency == 0 ? nil : .microseconds(Int64(replica.latency * 1e6)),
+                    restarts: (replica.session?.transport as? StdioTransport)?.restartCount ?? 0,
+                    connectionsLost: replica.connectionsLost
                 )
             }
         }
@@ -207,4 +317,8 @@ public struct ReplicaStatus: Sendable {
     public var ejections: Int
     /// Recent (exponentially weighted) latency; nil before the first answer.
     public var latency: Duration?
+    /// Times its process was started again after exiting.
+    public var restarts: Int
+    /// Times its connection was lost with requests in flight.
+    public var connectionsLost: Int
 }

@@ -42,9 +42,50 @@ struct HubCommandTests {
             #expect(call.stdout == "42\n")
             let bare = try await run(["call", "get_current_time", "timezone=UTC", "--json"], directory: folder)
             #expect(try JSONValue(parsing: bare.stdout)["structuredContent"]?["timezone"] == "UTC", "\(bare.stderr)")
+            let prompts = try await run(["prompts"], directory: folder)
+            #expect(prompts.stdout.contains("demo__summarize"), "\(prompts.stderr)")
+            let prompt = try await run(["prompt", "demo__summarize", "--args", #"{"text": "abc"}"#], directory: folder)
+            #expect(prompt.status == 0 && prompt.stdout.contains("abc"), "\(prompt.stderr)")
+            let resources = try await run(["resources", "--json"], directory: folder)
+            let listed = try JSONValue(parsing: resources.stdout)["resources"]?.arrayValue ?? []
+            #expect(listed.contains { $0["server"] == "demo" && $0["uri"] == "demo://readme" })
+            let read = try await run(["read", "demo://readme"], directory: folder)
+            #expect(read.status == 0 && !read.stdout.isEmpty, "\(read.stderr)")
+            let table = try await run(["servers"], directory: folder)
+            #expect(table.stdout.contains("breaker") && table.stdout.contains("closed") && table.stdout.contains("1/1"), "\(table.stdout)")
+
             let unknown = try await run(["call", "demo__ecko", "text=x"], directory: folder)
             #expect(unknown.status == 2)
             #expect(unknown.stderr.contains(#"did you mean "demo__echo"?"#), "\(unknown.stderr)")
+        }
+    }
+
+    @Test("doctor names each server's first failing step with a fix; exit 3 when any fails")
+    func doctor() async throws {
+        let text = """
+            {"mcpServers": {
+              "demo": {"command": "\(Peers.switchboard)", "args": ["demo-server"]},
+              "missing": {"command": "no-such-mcp-server-anywhere"},
+              "dies": {"command": "/bin/sh", "args": ["-c", "echo 'need API_KEY' >&2; exit 2"]},
+              "refused": {"url": "http://127.0.0.1:1/mcp"}
+            }}
+            """
+        try await withTemporaryFolder(files: ["c.json": text]) { folder in
+            let out = try await run(["doctor", "--config", folder + "/c.json", "--json", "--timeout", "5"])
+            #expect(out.status == 3, "\(out.stderr)")
+            let servers = try JSONValue(parsing: out.stdout)["servers"]?.arrayValue ?? []
+            func failing(_ name: String) -> JSONValue? {
+                servers.first { $0["server"]?.stringValue == name }?["steps"]?.arrayValue?.first { $0["passed"] == false }
+            }
+            #expect(servers.first { $0["server"] == "demo" }?["passed"] == true)
+            #expect(failing("missing")?["step"] == "command found")
+            #expect(failing("dies")?["step"] == "process starts")
+            #expect(failing("dies")?["detail"]?.stringValue?.contains("need API_KEY") == true)
+            #expect(failing("refused")?["step"] == "endpoint answers")
+            #expect(failing("refused")?["hint"]?.stringValue?.isEmpty == false)
+            let one = try await run(["doctor", "--config", folder + "/c.json", "--server", "demo"])
+            #expect(one.status == 0, "\(one.stdout)")
+            #expect(one.stdout.contains("ok   tools listed"))
         }
     }
 }
