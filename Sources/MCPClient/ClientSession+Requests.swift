@@ -186,6 +186,7 @@ extension ClientSession {
         do {
             try await reinitialization.run(seenGeneration: seenGeneration) {
                 try await self.initialize(version: version, acceptCounterOffer: true)
+                self.publish(event: .sessionReestablished)
             }
         } catch let error as MCPError {
             throw error

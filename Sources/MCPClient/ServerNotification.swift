@@ -58,6 +58,9 @@ public enum SessionEvent: Sendable {
     /// The connection was lost with requests in flight; the next request re-establishes it
     /// (a restarted server process).
     case connectionLost(MCPError)
+    /// The server forgot a legacy HTTP session (HTTP 404) and it was initialized again; the
+    /// request that found out was sent again once.
+    case sessionReestablished
     /// The connection closed; `nil` when closed by this side.
     case closed(MCPError?)
 }

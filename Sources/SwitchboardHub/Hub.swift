@@ -209,6 +209,8 @@ public final class Hub: Sendable {
             for await event in session.events() {
                 guard let self else { return }
                 switch event {
+                case .sessionReestablished:
+                    self.eventBus.emit(.sessionReestablished(server: name, endpoint: endpoint))
                 case .connectionLost(let error):
                     pool.lostConnection(index)
                     self.eventBus.emit(.replicaLost(server: name, endpoint: endpoint, error: error.message))

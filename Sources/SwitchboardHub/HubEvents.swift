@@ -10,6 +10,8 @@ public enum HubEvent: Sendable {
     case serverFailed(server: String, error: String)
     /// A replica's connection broke with requests in flight; a stdio server is restarted on the next request.
     case replicaLost(server: String, endpoint: String, error: String)
+    /// A replica's legacy HTTP session expired (404) and was initialized again, transparently.
+    case sessionReestablished(server: String, endpoint: String)
     /// A replica's process kept exiting right after starting; it is left out until a reload.
     case replicaCrashLooped(server: String, endpoint: String, error: String)
     /// An ejected replica passed a health check and is back in rotation.
@@ -27,6 +29,7 @@ public enum HubEvent: Sendable {
         case .serverReady: "server_ready"
         case .serverFailed: "server_failed"
         case .replicaLost: "replica_lost"
+        case .sessionReestablished: "session_reestablished"
         case .replicaCrashLooped: "replica_crash_loop"
         case .replicaRestored: "replica_restored"
         case .catalogRefreshed: "catalog_refreshed"
@@ -38,7 +41,7 @@ public enum HubEvent: Sendable {
     /// The server it is about, if one.
     public var server: String? {
         switch self {
-        case .serverReady(let server, _), .serverFailed(let server, _), .replicaLost(let server, _, _),
+        case .serverReady(let server, _), .serverFailed(let server, _), .replicaLost(let server, _, _), .sessionReestablished(let server, _),
             .replicaCrashLooped(let server, _, _), .replicaRestored(let server, _), .catalogRefreshed(let server, _):
             server
         case .reloaded, .reloadRejected: nil

@@ -36,7 +36,8 @@ final class ReplicaPool: Sendable {
     struct State {
         var replicas: [Replica]
         var nextRoundRobin = 0
-        var random = SystemRandomNumberGenerator()
+        /// Cheap randomness for p2c: a system generator costs a system call per number.
+        var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
     }
 
     init(endpoints: [EndpointDefinition], settings: ServerSettings) {
@@ -298,6 +299,21 @@ final class ReplicaPool: Sendable {
                 )
             }
         }
+    }
+}
+
+/// SplitMix64: a tiny, fast, well-mixed generator (not for secrets; for choosing replicas).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

@@ -146,6 +146,25 @@ struct HubLifecycleTests {
         }
     }
 
+    @Test("a legacy HTTP session the server forgot (it restarted: 404) is initialized again transparently, and reported")
+    func sessionExpiry() async throws {
+        try Peers.require(Peers.switchboard)
+        let arguments: (Int) -> [String] = { port in ["demo-server", "--http", String(port), "--versions", "2025-11-25"] }
+        let first = try await HTTPPeer(Peers.switchboard, arguments: arguments)
+        let text = #"{"mcpServers": {"web": {"url": "\#(first.url)"}}}"#
+        try await withHub(text) { hub async throws in
+            let log = EventLog(hub)
+            #expect(hub.status(of: "web")?.protocolVersion == .v2025_11_25)
+            #expect(try await hub.callTool("web__echo", arguments: ["text": "before"]).text == "before")
+            first.stop()
+            _ = await first.process.wait()
+            let second = try await HTTPPeer(Peers.switchboard, port: first.port, arguments: arguments)
+            defer { second.stop() }
+            #expect(try await hub.callTool("web__echo", arguments: ["text": "after"]).text == "after")
+            #expect(try await log.wait(for: .seconds(5)) { $0.kind == "session_reestablished" } != nil, "\(log.kinds)")
+        }
+    }
+
     @Test("a tool list change is heard and the catalog listed again")
     func listChanged() async throws {
         try Peers.require(Peers.switchboard)

@@ -133,10 +133,11 @@ public final class HTTPPeer: Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)/mcp" }
 
-    /// Starts `executable` with `arguments(port)` and waits until it listens.
-    public init(_ executable: String, arguments: (Int) -> [String], path: String = "/mcp") async throws {
+    /// Starts `executable` with `arguments(port)` and waits until it listens; on `port` when
+    /// given (to stand in for a server that was stopped), else a free one.
+    public init(_ executable: String, port: Int? = nil, arguments: (Int) -> [String], path: String = "/mcp") async throws {
         try Peers.require(executable)
-        let port = try Network.freePort()
+        let port = try port ?? Network.freePort()
         self.port = port
         self.process = ExternalProcess(executable, arguments(port))
         try process.start()
