@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "MCPTesting", package: root),
                 .product(name: "DemoServer", package: root),
                 .product(name: "Switchboard", package: root),
+                .product(name: "SwitchboardConfiguration", package: root),
+                .product(name: "SwitchboardHub", package: root),
             ],
             path: "Benchmarks/MCPBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -9,6 +9,8 @@ import MCPTesting
 import MCPTransport
 import MCPWire
 import Switchboard
+import SwitchboardConfiguration
+import SwitchboardHub
 
 /// tools/call round trips through the full client (argument validation, envelope, transport,
 /// correlation, result check) against the C stub servers of `../shared/bench`, which cost
@@ -157,6 +159,47 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
+    // The hub's routing: the same in-memory call as above, by qualified name through a hub
+    // (name lookup, replica choice, latency and load accounting).
+    Benchmark("in-memory tools/call through the hub (demo server)") { benchmark, hub in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await hub.callTool("demo__echo", arguments: echoArguments))
+        }
+    } setup: {
+        try await Stubs.hub(delays: [0], balancing: .powerOfTwoChoices)
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // The same over stdio against the C stub: the hub's cost next to a real round trip.
+    Benchmark("stdio tools/call through the hub (C stub)") { (benchmark: Benchmark, hub: Hub) in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await hub.callTool("stub__echo", arguments: echoArguments))
+        }
+    } setup: {
+        let endpoint = EndpointDefinition.stdio(ProcessConfiguration(command: try Stubs.build("mcp_stub_server")))
+        let configuration = SwitchboardConfiguration(file: "benchmark", servers: [ServerDefinition(name: "stub", endpoints: [endpoint])])
+        let hub = Hub(configuration: configuration, connector: StdioConnector()) { _, _ in ClientConfiguration() }
+        await hub.start(maintain: false)
+        await Cleanup.shared.add { await hub.close() }
+        return hub
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // Three replicas, one answering 5 ms late: what the balancing does to the tail.
+    for balancing in [ServerSettings.Balancing.roundRobin, .powerOfTwoChoices] {
+        Benchmark("hub, 3 replicas, one 5 ms slow, \(balancing.rawValue) (demo server in memory)") { benchmark, hub in
+            for _ in benchmark.scaledIterations {
+                blackHole(try await hub.callTool("demo__lookup", arguments: ["key": "k"], options: RequestOptions(bypassCache: true)))
+            }
+        } setup: {
+            try await Stubs.hub(delays: [0, 0, 5], balancing: balancing)
+        } teardown: {
+            await Cleanup.shared.run()
+        }
+    }
+
     let response = Array(
         #"{"jsonrpc":"2.0","id":42,"result":{"resultType":"complete","content":[{"type":"text","text":"hello"}],"isError":false}}"#.utf8
     )
@@ -245,6 +288,32 @@ enum Stubs {
         _ = try await session.allTools()
         await Cleanup.shared.add { await session.close() }
         return session
+    }
+
+    /// A hub over one server "demo" with a replica per entry of `delays` (milliseconds its
+    /// chaos tools wait), each an in-memory demo server.
+    static func hub(delays: [Int], balancing: ServerSettings.Balancing) async throws -> Hub {
+        let endpoints = delays.map { EndpointDefinition.stdio(ProcessConfiguration(command: "in-memory", arguments: [String($0)])) }
+        let settings = ServerSettings(trustAnnotations: true, balancing: balancing, health: HealthSettings(intervalSeconds: 0))
+        let configuration = SwitchboardConfiguration(file: "benchmark", servers: [ServerDefinition(name: "demo", endpoints: endpoints, settings: settings)])
+        let hub = Hub(configuration: configuration, connector: InMemoryConnector()) { _, _ in ClientConfiguration(trustToolAnnotations: true) }
+        await hub.start(maintain: false)
+        await Cleanup.shared.add { await hub.close() }
+        return hub
+    }
+
+    /// Connects each endpoint to a fresh in-memory demo server; the endpoint's one argument is
+    /// the delay of its chaos tools, in milliseconds.
+    struct InMemoryConnector: EndpointConnector {
+        func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+            guard case .stdio(let process) = endpoint, let delay = process.arguments.first.flatMap(Int.init) else {
+                throw MCPError(.connectionFailed, "not an in-memory endpoint")
+            }
+            let (client, server) = InMemoryTransport.makePair(encodesMessages: true)
+            let serverSession = ServerSession(server: DemoServer.make(chaos: ChaosOptions(delay: .milliseconds(Int64(delay)))), transport: server)
+            Task { try await serverSession.run() }
+            return try await ClientSession.connect(transport: client, configuration: configuration)
+        }
     }
 
     struct StubError: Error, CustomStringConvertible { var description: String }
