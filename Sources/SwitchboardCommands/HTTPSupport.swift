@@ -34,13 +34,33 @@ public protocol HTTPSupport: Sendable {
     ) async throws
 }
 
-/// Where the running binary's HTTP support comes from.
-public enum CommandEnvironment {
-    /// Set by `switchboard-http`; `nil` in `switchboard`.
-    @TaskLocal public static var http: (any HTTPSupport)?
+/// What the running binary adds to the command tree: HTTP and YAML in `switchboard-http`,
+/// nothing in the lean `switchboard`.
+public struct BinarySupport: Sendable {
+    public var http: (any HTTPSupport)?
+    /// The YAML reader (YAML parsing needs Foundation, which the lean binary leaves out).
+    public var yaml: ConfigurationDocument.YAMLReader?
 
-    /// The YAML reader, set by `switchboard-http` (YAML parsing needs Foundation, which the lean binary leaves out).
-    @TaskLocal public static var yaml: ConfigurationDocument.YAMLReader?
+    public init(http: (any HTTPSupport)? = nil, yaml: ConfigurationDocument.YAMLReader? = nil) {
+        self.http = http
+        self.yaml = yaml
+    }
+}
+
+/// Where the running binary's HTTP and YAML support comes from.
+public enum CommandEnvironment {
+    /// Set once by `switchboard-http`; empty in `switchboard`.
+    ///
+    /// One task-local holding a struct, never a task-local of a function type: Swift 6.3.1
+    /// miscompiles `TaskLocal.withValue` specialized for an optional closure type in
+    /// optimized builds (`swift_task_localValuePush` dereferences a null task), so a release
+    /// `switchboard-http` died with SIGSEGV before doing anything. A closure inside a struct
+    /// is not affected. The smoke check in `scripts/test` runs the release binaries to keep it
+    /// that way.
+    @TaskLocal public static var support = BinarySupport()
+
+    static var http: (any HTTPSupport)? { support.http }
+    static var yaml: ConfigurationDocument.YAMLReader? { support.yaml }
 
     /// The HTTP support, or — in the lean binary — the process replaced by `switchboard-http`
     /// with the same arguments. Never returns `nil`: it either has support or does not return.

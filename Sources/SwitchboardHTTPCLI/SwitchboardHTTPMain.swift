@@ -11,10 +11,8 @@ import SwitchboardYAML
 @main
 enum SwitchboardHTTPMain {
     static func main() async {
-        await CommandEnvironment.$http.withValue(FullHTTPSupport()) {
-            await CommandEnvironment.$yaml.withValue(YAMLConfiguration.reader) {
-                await SwitchboardCommand.main()
-            }
+        await CommandEnvironment.$support.withValue(BinarySupport(http: FullHTTPSupport(), yaml: YAMLConfiguration.reader)) {
+            await SwitchboardCommand.main()
         }
     }
 }
