@@ -2,7 +2,7 @@ import JSONCore
 import JSONSchema
 import Logging
 import MCPTransport
-import MCPWire
+package import MCPWire
 import Synchronization
 
 extension ClientSession {
@@ -10,8 +10,9 @@ extension ClientSession {
     /// - a pinned version is used as it is;
     /// - otherwise `server/discover` is tried with the newest modern version. A result, or a
     ///   modern error such as `UnsupportedProtocolVersionError`, means a modern server (the
-    ///   retry uses a version it listed). Any other error, or no answer within the probe
-    ///   timeout, means a legacy server, which gets the `initialize` handshake.
+    ///   retry uses a version it listed). Any other error means a legacy server, which gets
+    ///   the `initialize` handshake; on stdio, so does a probe unanswered within the probe
+    ///   time, though its late answer still counts (see ``EraDetection``).
     func negotiate() async throws(MCPError) {
         if let pinned = configuration.pinnedVersion {
             guard pinned.isKnown else {
@@ -44,9 +45,21 @@ extension ClientSession {
         }
 
         var version = ProtocolVersion.latest
-        for _ in 0..<3 {
-            let timeout = transport.kind == .stdio ? configuration.probeTimeout : configuration.defaultTimeout
-            switch await discover(version: version, timeout: timeout) {
+        for attempt in 0..<3 {
+            let outcome: DiscoverOutcome
+            if attempt == 0 {
+                switch try await detectEra(version: version) {
+                case .legacy(let result, let requested):
+                    try await adoptLegacy(result, requested: requested, acceptCounterOffer: true)
+                    return
+                case .modern(let answer):
+                    outcome = answer
+                }
+            } else {
+                // Known to be modern: ask again with a version it named.
+                outcome = await discover(version: version, timeout: configuration.defaultTimeout)
+            }
+            switch outcome {
             case .modern(let result):
                 let ours = Set(ProtocolVersion.modernVersions)
                 if result.supportedVersions.isEmpty || result.supportedVersions.contains(version) {
@@ -73,15 +86,71 @@ extension ClientSession {
                 }
                 throw noCommonVersion(supported)
             case .notModern(let error):
-                if error.code == .connectionFailed || error.code == .transportClosed || error.code == .cancelled {
-                    throw error
-                }
-                logger.debug("server is not modern; falling back to initialize", metadata: ["reason": "\(error.message)"])
-                try await initialize(version: ProtocolVersion.legacyVersions[0], acceptCounterOffer: true)
-                return
+                // Only a retry of a server already known to be modern can end here.
+                throw error
             }
         }
         throw MCPError(.unsupportedVersion, "version negotiation did not settle after several attempts")
+    }
+
+    /// What era detection found.
+    enum DetectedEra {
+        /// A modern server, with its answer to the probe (or the versions it named).
+        case modern(DiscoverOutcome)
+        /// A legacy server that accepted `initialize` for `requested`.
+        case legacy(InitializeResult, requested: ProtocolVersion)
+    }
+
+    private enum DetectionEvent: Sendable {
+        case discover(DiscoverOutcome)
+        case probeTimeElapsed
+        case initialize(Result<InitializeResult, MCPError>)
+    }
+
+    /// Probes with `server/discover` and falls back to `initialize`, driving ``EraDetection``:
+    /// on stdio, `initialize` is sent beside a probe that has not answered within
+    /// ``ClientConfiguration/probeTimeout``, and the probe is still heard if it answers late.
+    /// Over HTTP a silent server is an error, not a legacy one, so there is no probe time.
+    func detectEra(version: ProtocolVersion) async throws(MCPError) -> DetectedEra {
+        let legacyVersion = ProtocolVersion.legacyVersions[0]
+        let probeTime: Duration? = transport.kind == .stdio ? configuration.probeTimeout : nil
+        let hardTimeout = configuration.defaultTimeout
+        let result: Result<DetectedEra, MCPError> = await withTaskGroup(of: DetectionEvent.self) { group in
+            var machine = EraDetection(version: version)
+            group.addTask { .discover(await self.discover(version: version, timeout: hardTimeout)) }
+            if let probeTime {
+                group.addTask {
+                    // The probe time as a child task: ended (cancelled) as soon as detection settles.
+                    try? await Task.sleep(for: probeTime)
+                    return .probeTimeElapsed
+                }
+            }
+            while let event = await group.next() {
+                let action: EraDetection.Action
+                switch event {
+                case .discover(let outcome): action = machine.handle(.discoverAnswered(outcome))
+                case .probeTimeElapsed: action = Task.isCancelled ? .wait : machine.handle(.probeTimeElapsed)
+                case .initialize(let outcome): action = machine.handle(.initializeAnswered(outcome))
+                }
+                switch action {
+                case .wait:
+                    continue
+                case .sendInitialize:
+                    group.addTask { .initialize(await self.requestInitialize(version: legacyVersion)) }
+                case .modern(let outcome):
+                    group.cancelAll()
+                    return .success(.modern(outcome))
+                case .legacy(let answer):
+                    group.cancelAll()
+                    return .success(.legacy(answer, requested: legacyVersion))
+                case .fail(let error):
+                    group.cancelAll()
+                    return .failure(error)
+                }
+            }
+            return .failure(MCPError(.protocolError, "era detection ended without an answer"))
+        }
+        return try result.get()
     }
 
     private func noCommonVersion(_ supported: [ProtocolVersion]) -> MCPError {
@@ -91,7 +160,8 @@ extension ClientSession {
         )
     }
 
-    enum DiscoverOutcome {
+    /// What a `server/discover` probe said.
+    package enum DiscoverOutcome: Sendable {
         case modern(DiscoverResult)
         case unsupported([ProtocolVersion])
         case notModern(MCPError)
@@ -150,6 +220,12 @@ extension ClientSession {
     /// The legacy handshake: `initialize`, check the version the server chose, then
     /// `notifications/initialized`.
     func initialize(version: ProtocolVersion, acceptCounterOffer: Bool) async throws(MCPError) {
+        let result = try await requestInitialize(version: version).get()
+        try await adoptLegacy(result, requested: version, acceptCounterOffer: acceptCounterOffer)
+    }
+
+    /// Sends `initialize` and reads its result; adopts nothing.
+    func requestInitialize(version: ProtocolVersion) async -> Result<InitializeResult, MCPError> {
         let params = InitializeParams(
             protocolVersion: version,
             capabilities: configuration.capabilities,
@@ -162,17 +238,20 @@ extension ClientSession {
             timeout: configuration.defaultTimeout,
             options: .default
         )
-        let result: InitializeResult
         switch outcome {
         case .result(let object):
-            do { result = try InitializeResult(json: object) } catch {
-                throw MCPError(.protocolError, "initialize returned a malformed result: \(error)")
+            do { return .success(try InitializeResult(json: object)) } catch {
+                return .failure(MCPError(.protocolError, "initialize returned a malformed result: \(error)"))
             }
         case .error(let rpc):
-            throw MCPError(rpc: rpc, while: "initialize")
+            return .failure(MCPError(rpc: rpc, while: "initialize"))
         case .failure(let error):
-            throw error
+            return .failure(error)
         }
+    }
+
+    /// Checks the version a legacy server chose, adopts it, and sends `notifications/initialized`.
+    func adoptLegacy(_ result: InitializeResult, requested version: ProtocolVersion, acceptCounterOffer: Bool) async throws(MCPError) {
         let offered = result.protocolVersion
         guard offered.isKnown, offered.era == .legacy else {
             throw MCPError(

@@ -167,12 +167,34 @@ for index in range(6):
     mcp.tool(name=f"filler_{index}")(make(index))
 
 
+async def serve_handshake_only() -> None:
+    """stdio in the SDK's handshake-only loop mode: what a server built before 2026-07-28 does."""
+    from mcp.server.runner import serve_loop
+    from mcp.server.stdio import stdio_server
+
+    lowlevel = mcp._lowlevel_server
+    async with stdio_server() as (read_stream, write_stream):
+        async with lowlevel.lifespan(lowlevel) as lifespan_state:
+            await serve_loop(
+                lowlevel,
+                read_stream,
+                write_stream,
+                lifespan_state=lifespan_state,
+                init_options=lowlevel.create_initialization_options(),
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--http", type=int)
     parser.add_argument("--sse", type=int)
     parser.add_argument("--json-response", action="store_true")
     parser.add_argument("--stateless", action="store_true")
+    parser.add_argument(
+        "--handshake-only",
+        action="store_true",
+        help="stdio: serve only the legacy initialize handshake era (the SDK's serve_loop), like a pre-2026 server",
+    )
     args = parser.parse_args()
     if args.http is not None:
         mcp.run(
@@ -184,6 +206,8 @@ def main() -> None:
         )
     elif args.sse is not None:
         mcp.run("sse", host="127.0.0.1", port=args.sse)
+    elif args.handshake_only:
+        anyio.run(serve_handshake_only)
     else:
         mcp.run("stdio")
 
