@@ -7,10 +7,12 @@ public enum Peers {
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The `switchboard` executable of this build (debug unless `SWITCHBOARD_BIN` says otherwise).
+    /// The `switchboard` executable users run: what `scripts/build-release` makes (release,
+    /// static Swift runtime), unless `SWITCHBOARD_BIN` names another. `scripts/test` builds
+    /// it before the tests, so the tests exercise the shipped binary.
     public static var switchboard: String {
         if let override = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"] { return override }
-        return root.appendingPathComponent(".build/debug/switchboard").path
+        return root.appendingPathComponent(".build/release/switchboard").path
     }
 
     /// The Python of the test environment, with the official `mcp` SDK installed.
