@@ -75,6 +75,7 @@ let package = Package(
                 "MCPTransport", "MCPWire", "JSONCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
@@ -189,7 +190,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultTests",
-            dependencies: ["TestSupport", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore"],
+            dependencies: [
+                "TestSupport", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -204,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardConfigurationTests",
-            dependencies: ["SwitchboardConfiguration", "SwitchboardYAML", "JSONCore", "MCPTransport", "TestSupport"],
+            dependencies: ["SwitchboardConfiguration", "SwitchboardYAML", "JSONCore", "MCPTransport", "MCPWire", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -32,9 +32,14 @@ public struct ClientConfiguration: Sendable {
     public var serverName: String?
     /// Wrappers around every request, outermost first (see ``RequestInterceptor``).
     public var interceptors: [any RequestInterceptor]
+    /// What may be repeated, cached or failed over, and what a failure proves (see ``CallSafety``).
+    public var safety: CallSafety
     /// Whether the server's tool annotations (read-only, idempotent, destructive) are believed.
     /// They are hints from the server and untrusted by default, as the specification says.
-    public var trustToolAnnotations: Bool
+    public var trustToolAnnotations: Bool {
+        get { safety.trustAnnotations }
+        set { safety.trustAnnotations = newValue }
+    }
     /// Whether a modern session opens `subscriptions/listen` for list changes when it connects
     /// (legacy servers send them unasked).
     public var listenForChanges: ChangeListening
@@ -57,6 +62,7 @@ public struct ClientConfiguration: Sendable {
         serverName: String? = nil,
         interceptors: [any RequestInterceptor] = [],
         trustToolAnnotations: Bool = false,
+        safeTools: [String] = [],
         listenForChanges: ChangeListening = .whenInterceptorsAsk,
         authorizationContext: String? = nil
     ) {
@@ -72,7 +78,7 @@ public struct ClientConfiguration: Sendable {
         self.notificationBufferSize = notificationBufferSize
         self.serverName = serverName
         self.interceptors = interceptors
-        self.trustToolAnnotations = trustToolAnnotations
+        self.safety = CallSafety(trustAnnotations: trustToolAnnotations, safeTools: safeTools)
         self.listenForChanges = listenForChanges
         self.authorizationContext = authorizationContext
     }

@@ -30,7 +30,8 @@ extension ClientSession: TransportInbound {
     }
 
     public func requestFailed(_ id: RequestID, _ error: TransportError) {
-        complete(id, .failure(MCPError(transport: error, while: "request \(id)")))
+        let method = pending.withLock { $0.method(of: id) } ?? "request \(id)"
+        complete(id, .failure(MCPError(transport: error, while: method)))
     }
 
     public func closed(_ error: TransportError?) {

@@ -21,7 +21,7 @@ extension ClientSession {
         headers: [(name: String, value: String)] = []
     ) async throws(MCPError) -> JSONObject {
         let request = InterceptedRequest(method: method, params: params ?? [:], options: options, headers: headers)
-        let deadline = ContinuousClock.now + (options.timeout ?? configuration.defaultTimeout)
+        let deadline = options.deadline ?? ContinuousClock.now + (options.timeout ?? configuration.defaultTimeout)
         guard let chain else {
             return try await perform(request, deadline: deadline)
         }
@@ -31,7 +31,7 @@ extension ClientSession {
             method: method,
             toolName: toolName,
             tool: toolName.flatMap { toolCatalog.entry($0)?.tool },
-            annotationsTrusted: configuration.trustToolAnnotations,
+            safety: configuration.safety,
             deadline: deadline,
             protocolVersion: negotiation?.protocolVersion,
             authorizationContext: authorizationContext,

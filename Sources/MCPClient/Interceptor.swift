@@ -31,7 +31,7 @@ public struct InterceptorContext: Sendable {
         let method: String
         let toolName: String?
         let tool: Tool?
-        let annotationsTrusted: Bool
+        let safety: CallSafety
         let protocolVersion: ProtocolVersion?
         let authorizationContext: String
         /// The trusted annotations' hints, read out of the tool's JSON once per call.
@@ -39,17 +39,17 @@ public struct InterceptorContext: Sendable {
         @usableFromInline let timeline: CallTimeline?
 
         init(
-            server: String, method: String, toolName: String?, tool: Tool?, annotationsTrusted: Bool,
+            server: String, method: String, toolName: String?, tool: Tool?, safety: CallSafety,
             protocolVersion: ProtocolVersion?, authorizationContext: String, timeline: CallTimeline?
         ) {
             self.server = server
             self.method = method
             self.toolName = toolName
             self.tool = tool
-            self.annotationsTrusted = annotationsTrusted
+            self.safety = safety
             self.protocolVersion = protocolVersion
             self.authorizationContext = authorizationContext
-            self.hints = annotationsTrusted ? tool?.annotations.map(ToolHints.init) : nil
+            self.hints = safety.hints(of: tool)
             self.timeline = timeline
         }
     }
@@ -72,6 +72,7 @@ public struct InterceptorContext: Sendable {
         toolName: String? = nil,
         tool: Tool? = nil,
         annotationsTrusted: Bool = false,
+        safety: CallSafety? = nil,
         attempt: Int = 1,
         deadline: ContinuousClock.Instant,
         traceContext: TraceContext? = nil,
@@ -80,7 +81,8 @@ public struct InterceptorContext: Sendable {
         timeline: CallTimeline? = nil
     ) {
         self.call = Call(
-            server: server, method: method, toolName: toolName, tool: tool, annotationsTrusted: annotationsTrusted,
+            server: server, method: method, toolName: toolName, tool: tool,
+            safety: safety ?? CallSafety(trustAnnotations: annotationsTrusted),
             protocolVersion: protocolVersion, authorizationContext: authorizationContext, timeline: timeline)
         self.attempt = attempt
         self.deadline = deadline
@@ -94,7 +96,9 @@ public struct InterceptorContext: Sendable {
     public var toolName: String? { call.toolName }
     public var tool: Tool? { call.tool }
     /// Whether this server's tool annotations are trusted (they are hints, untrusted by default).
-    public var annotationsTrusted: Bool { call.annotationsTrusted }
+    public var annotationsTrusted: Bool { call.safety.trustAnnotations }
+    /// The session's call-safety policy: what may be repeated or cached.
+    public var safety: CallSafety { call.safety }
     /// The negotiated protocol version.
     public var protocolVersion: ProtocolVersion? { call.protocolVersion }
     /// Whose credentials the request carries (``ClientConfiguration/authorizationContext``).
@@ -103,9 +107,26 @@ public struct InterceptorContext: Sendable {
     public var timeline: CallTimeline? { call.timeline }
 
     /// The tool's annotations, only if they are trusted.
-    public var trustedAnnotations: ToolAnnotations? { call.annotationsTrusted ? call.tool?.annotations : nil }
+    public var trustedAnnotations: ToolAnnotations? { call.safety.trustAnnotations ? call.tool?.annotations : nil }
     /// The hints of the trusted annotations, as plain values (nil when untrusted or unknown).
     public var trustedHints: ToolHints? { call.hints }
+
+    /// Whether repeating this call cannot do harm, by the session's policy and `alsoSafe`
+    /// (an interceptor's own list of tools).
+    public func isSafeToRepeat(_ request: InterceptedRequest, alsoSafe: Set<String> = []) -> Bool {
+        call.safety.isSafeToRepeat(method: request.method, tool: request.toolName, hints: call.hints, alsoSafe: alsoSafe)
+    }
+
+    /// Whether this call's answer may be reused, by the session's policy and `cacheable`
+    /// (an interceptor's own list of tools).
+    public func isCacheable(_ request: InterceptedRequest, cacheable: Set<String> = []) -> Bool {
+        call.safety.isCacheable(method: request.method, tool: request.toolName, hints: call.hints, cacheable: cacheable)
+    }
+
+    /// Whether the call may be tried again after `failure` (see ``CallSafety/mayTryAgain(after:method:tool:hints:alsoSafe:)``).
+    public func mayTryAgain(_ request: InterceptedRequest, after failure: MCPError, alsoSafe: Set<String> = []) -> Bool {
+        call.safety.mayTryAgain(after: failure, method: request.method, tool: request.toolName, hints: call.hints, alsoSafe: alsoSafe)
+    }
 
     /// Time left before the deadline (zero once it has passed).
     public var remaining: Duration { max(.zero, ContinuousClock.now.duration(to: deadline)) }

@@ -65,6 +65,9 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
     /// For ``Code/timeout``: the server had begun to answer (it sent progress for the request)
     /// before time ran out, so the work is under way and repeating it is not free.
     public var answerStarted = false
+    /// The transport refused the message before sending any of it (it was closed, or the
+    /// server process had exited), so the server certainly never saw the request.
+    public var notSent = false
 
     public init(
         _ code: Code,
@@ -106,6 +109,7 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         var message = "\(action) failed: \(error.message)"
         if let body = error.responseBody, !body.isEmpty { message += " — \(body)" }
         self.init(code, message, transportError: error)
+        self.notSent = error.messageNotSent
     }
 
     /// Wraps a JSON-RPC error from the server.

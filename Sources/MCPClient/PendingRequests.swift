@@ -78,6 +78,9 @@ struct PendingRequests {
         return (true, nil)
     }
 
+    /// The method of request `id`, while it is in flight.
+    func method(of id: RequestID) -> String? { entries[id]?.method }
+
     /// Removes a request without an outcome (the send failed before anyone waited).
     mutating func remove(_ id: RequestID) {
         entries[id] = nil

@@ -9,6 +9,9 @@ import Synchronization
 public struct RequestOptions: Sendable {
     /// How long to wait for the answer; the session's default when `nil`.
     public var timeout: Duration?
+    /// When to stop waiting, shared by every attempt of the call: retries and failover to
+    /// other replicas all end by this instant. Wins over ``timeout`` when set.
+    public var deadline: ContinuousClock.Instant?
     /// Called with each progress notification for this request. Runs on the connection's
     /// reader, so it must be quick; hand work off to a task if it is not.
     public var onProgress: (@Sendable (ProgressParams) -> Void)?
@@ -33,9 +36,11 @@ public struct RequestOptions: Sendable {
         meta: JSONObject? = nil,
         validateArguments: Bool = true,
         bypassCache: Bool = false,
-        timeline: CallTimeline? = nil
+        timeline: CallTimeline? = nil,
+        deadline: ContinuousClock.Instant? = nil
     ) {
         self.timeout = timeout
+        self.deadline = deadline
         self.onProgress = onProgress
         self.resetTimeoutOnProgress = resetTimeoutOnProgress
         self.maximumTotalTimeout = maximumTotalTimeout

@@ -96,9 +96,11 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
     }
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
-        if error is CancellationError || String(describing: error).contains("cancelled") { return }
+        // Cancelled: the session abandoned the request (it timed out or was cancelled) and
+        // already ended it.
+        if HTTPFailure.kind(of: error) == .cancelled { return }
         if state.withLock({ $0.answered }) { return }
-        let failure = StreamableHTTPTransport.describe(error, url: context.url)
+        let failure = HTTPFailure.transportError(error, url: context.url)
         inbound.requestFailed(context.id, failure)
     }
 

@@ -79,7 +79,7 @@ public final class LegacySSETransport: Transport {
                 endpoint.resume(throwing: TransportError(.streamEnded, "the SSE stream ended before naming an endpoint"))
                 self.streamEnded(TransportError(.streamEnded, "the server closed the SSE stream"))
             } catch {
-                let failure = StreamableHTTPTransport.describe(error, url: url)
+                let failure = HTTPFailure.transportError(error, url: url)
                 endpoint.resume(throwing: failure)
                 if !Task.isCancelled { self.streamEnded(failure) }
             }
@@ -134,7 +134,7 @@ public final class LegacySSETransport: Transport {
         } catch let error as TransportError {
             throw error
         } catch {
-            throw StreamableHTTPTransport.describe(error, url: postURL)
+            throw HTTPFailure.transportError(error, url: postURL)
         }
     }
 

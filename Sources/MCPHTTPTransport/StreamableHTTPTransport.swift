@@ -94,7 +94,7 @@ public final class StreamableHTTPTransport: Transport {
             if let version = message.protocolVersion { state.protocolVersion = version }
             return (state.sessionID, state.closed)
         }
-        guard !closed else { throw TransportError(.closed, "the HTTP transport is closed") }
+        guard !closed else { throw TransportError(.closed, "the HTTP transport is closed", messageNotSent: true) }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers = postHeaders(for: message, sessionID: sessionID)
@@ -104,7 +104,7 @@ public final class StreamableHTTPTransport: Transport {
             try await postOneWay(request, isInitialized: message.message.method == NotificationMethod.initialized)
             return
         }
-        guard let inbound = state.withLock({ $0.inbound }) else { throw TransportError(.closed, "the HTTP transport is not started") }
+        guard let inbound = state.withLock({ $0.inbound }) else { throw TransportError(.closed, "the HTTP transport is not started", messageNotSent: true) }
         let post: HTTPClient.Request
         do {
             post = try HTTPClient.Request(
@@ -150,7 +150,7 @@ public final class StreamableHTTPTransport: Transport {
         } catch let error as TransportError {
             throw error
         } catch {
-            throw Self.describe(error, url: url)
+            throw HTTPFailure.transportError(error, url: url)
         }
     }
 
@@ -249,18 +249,5 @@ public final class StreamableHTTPTransport: Transport {
         await eventStream?.value
         try? await client.shutdown()
         inbound?.closed(nil)
-    }
-
-    static func describe(_ error: any Error, url: String) -> TransportError {
-        let text = String(describing: error)
-        if text.contains("connectTimeout") || text.contains("connectionRefused") || text.contains("Connection refused")
-            || text.contains("NIOConnectionError") || text.contains("connect(")
-        {
-            return TransportError(.connectionFailed, "cannot connect to \(url): \(text)", underlying: error)
-        }
-        if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") || text.contains("EOF") {
-            return TransportError(.streamEnded, "the connection to \(url) closed before the answer was complete: \(text)", underlying: error)
-        }
-        return TransportError(.connectionFailed, "HTTP request to \(url) failed: \(text)", underlying: error)
     }
 }

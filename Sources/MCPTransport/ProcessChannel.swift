@@ -97,9 +97,12 @@ final class ProcessChannel: TaskExecutor, Sendable {
     /// Writes one frame (which must end in a newline). Frames are never interleaved.
     func write(_ frame: [UInt8]) throws(TransportError) {
         let result: TransportError? = writeState.withLock { state in
-            if let failure = state.failure { return failure }
+            if var failure = state.failure {
+                failure.messageNotSent = true
+                return failure
+            }
             if state.stdinClosed || state.closeRequested {
-                return TransportError(.closed, "the server's stdin is closed")
+                return TransportError(.closed, "the server's stdin is closed", messageNotSent: true)
             }
             if !state.pending.isEmpty {
                 state.pending.append(contentsOf: frame)
@@ -122,7 +125,10 @@ final class ProcessChannel: TaskExecutor, Sendable {
                     let reason = written < 0 ? errnoDescription(errno) : "no progress"
                     let failure = TransportError(.writeFailed, "writing to the server's stdin failed: \(reason)")
                     state.failure = failure
-                    return failure
+                    // Part of a frame may have been read by the server; none of it, certainly not.
+                    var reported = failure
+                    reported.messageNotSent = offset == 0
+                    return reported
                 }
             }
             return nil

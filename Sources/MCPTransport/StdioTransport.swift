@@ -287,8 +287,8 @@ public final class StdioTransport: Transport {
             switch state {
             case .running(let channel, _): return .use(channel)
             case .spawning(let task): return .wait(task)
-            case .idle: return .fail(TransportError(.closed, "the stdio transport is not running"))
-            case .closed: return .fail(TransportError(.closed, "the stdio transport is closed"))
+            case .idle: return .fail(TransportError(.closed, "the stdio transport is not running", messageNotSent: true))
+            case .closed: return .fail(TransportError(.closed, "the stdio transport is closed", messageNotSent: true))
             case .exited(let lastError):
                 let delay: Duration
                 switch recordRestart() {
@@ -298,7 +298,8 @@ public final class StdioTransport: Transport {
                         .crashLoop,
                         "server '\(configuration.commandLine)' exited \(count) times within \(options.restart.window); giving up (last: \(lastError.message))",
                         exitStatus: lastError.exitStatus,
-                        stderrTail: stderr.lastLines
+                        stderrTail: stderr.lastLines,
+                        messageNotSent: true
                     )
                     state = .closed
                     return .fail(failure)
@@ -354,7 +355,9 @@ public final class StdioTransport: Transport {
         message.message.encode(into: &frame)
         frame.append(UInt8(ascii: "\n"))
         do { try channel.write(frame) } catch {
-            throw await explainWriteFailure(error)
+            var explained = await explainWriteFailure(error)
+            explained.messageNotSent = error.messageNotSent
+            throw explained
         }
     }
 

@@ -12,8 +12,12 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         public static let spawnFailed = Code("spawnFailed")
         /// The server process exited.
         public static let processExited = Code("processExited")
-        /// A connection could not be made or was refused.
+        /// A connection could not be made or was refused: nothing was sent.
         public static let connectionFailed = Code("connectionFailed")
+        /// The connection failed after the request may have gone out (reset, closed, timed out
+        /// while waiting): the server may have received and run it. An error the transport
+        /// cannot classify is reported this way.
+        public static let connectionBroken = Code("connectionBroken")
         /// The server answered with an HTTP status that carries no MCP message.
         public static let httpStatus = Code("httpStatus")
         /// The legacy HTTP session is gone (404 with a session id); initialize again.
@@ -49,6 +53,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var stderrTail: [String]
     /// What the transport layer below reported, if anything.
     public var underlying: (any Error & Sendable)?
+    /// Set when the transport refused the message before sending any of it (closed, or the
+    /// process gone): the peer certainly never saw it, so even a destructive call may be sent again.
+    public var messageNotSent: Bool
 
     public init(
         _ code: Code,
@@ -58,7 +65,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         retryAfter: Double? = nil,
         exitStatus: String? = nil,
         stderrTail: [String] = [],
-        underlying: (any Error & Sendable)? = nil
+        underlying: (any Error & Sendable)? = nil,
+        messageNotSent: Bool = false
     ) {
         self.code = code
         self.message = message
@@ -68,6 +76,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         self.exitStatus = exitStatus
         self.stderrTail = stderrTail
         self.underlying = underlying
+        self.messageNotSent = messageNotSent
     }
 
     public var description: String {

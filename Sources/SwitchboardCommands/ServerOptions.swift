@@ -96,6 +96,7 @@ struct ServerOptions: ParsableArguments {
         var name: String?
         var interceptors: [JSONValue]
         var trustAnnotations: Bool
+        var safeTools: [String] = []
         var file: String
     }
 
@@ -136,6 +137,7 @@ struct ServerOptions: ParsableArguments {
             settings.name = configured.definition.name
             settings.interceptors = configured.settings.interceptors ?? InterceptorRegistry.defaultChain
             settings.trustAnnotations = trustAnnotations || configured.settings.trustAnnotations == true
+            settings.safeTools = configured.settings.safeTools ?? []
             settings.file = configured.file
         }
         if let retry {
@@ -212,6 +214,7 @@ struct ServerOptions: ParsableArguments {
             serverName: settings.name,
             interceptors: interceptors,
             trustToolAnnotations: settings.trustAnnotations,
+            safeTools: settings.safeTools,
             // One command, one short session: nothing lives long enough to go stale.
             listenForChanges: .never
         )

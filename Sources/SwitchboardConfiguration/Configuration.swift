@@ -1,4 +1,5 @@
 public import JSONCore
+import MCPWire
 public import MCPTransport
 
 /// A whole Switchboard configuration: the servers, in file order, and what applies to all.
@@ -109,6 +110,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var allowTools: [String]?
     /// Tools hidden when their name matches one of these globs; wins over `allowTools`.
     public var denyTools: [String]?
+    /// Tools safe to repeat (retried and failed over even after the request may have reached
+    /// the server) whatever their annotations say: names or globs.
+    public var safeTools: [String]?
     /// Speak exactly this protocol version instead of negotiating.
     public var protocolVersion: String?
     /// How calls are spread over replicas.
@@ -124,6 +128,7 @@ public struct ServerSettings: Sendable, Hashable {
         timeoutSeconds: Double? = nil,
         allowTools: [String]? = nil,
         denyTools: [String]? = nil,
+        safeTools: [String]? = nil,
         protocolVersion: String? = nil,
         balancing: Balancing? = nil,
         health: HealthSettings? = nil,
@@ -134,6 +139,7 @@ public struct ServerSettings: Sendable, Hashable {
         self.timeoutSeconds = timeoutSeconds
         self.allowTools = allowTools
         self.denyTools = denyTools
+        self.safeTools = safeTools
         self.protocolVersion = protocolVersion
         self.balancing = balancing
         self.health = health
@@ -148,6 +154,7 @@ public struct ServerSettings: Sendable, Hashable {
             timeoutSeconds: timeoutSeconds ?? defaults.timeoutSeconds,
             allowTools: allowTools ?? defaults.allowTools,
             denyTools: denyTools ?? defaults.denyTools,
+            safeTools: safeTools ?? defaults.safeTools,
             protocolVersion: protocolVersion ?? defaults.protocolVersion,
             balancing: balancing ?? defaults.balancing,
             health: health ?? defaults.health,
@@ -207,32 +214,5 @@ public struct RestartSettings: Sendable, Hashable {
         self.windowSeconds = windowSeconds
         self.initialBackoffSeconds = initialBackoffSeconds
         self.maxBackoffSeconds = maxBackoffSeconds
-    }
-}
-
-/// Shell-style globs for tool names: `*` any run of characters, `?` one character.
-public enum Glob {
-    public static func matches(_ pattern: String, _ name: String) -> Bool {
-        let pattern = Array(pattern.unicodeScalars), name = Array(name.unicodeScalars)
-        // Iterative match with one backtrack point for the last `*`.
-        var p = 0, n = 0, star = -1, mark = 0
-        while n < name.count {
-            if p < pattern.count && (pattern[p] == "?" || pattern[p] == name[n]) {
-                p += 1
-                n += 1
-            } else if p < pattern.count && pattern[p] == "*" {
-                star = p
-                mark = n
-                p += 1
-            } else if star >= 0 {
-                p = star + 1
-                mark += 1
-                n = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == "*" { p += 1 }
-        return p == pattern.count
     }
 }

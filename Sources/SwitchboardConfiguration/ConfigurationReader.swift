@@ -26,7 +26,7 @@ public struct ConfigurationReader: Sendable {
     ]
     /// Per-server keys under `"switchboard"`.
     static let settingKeys: Set<String> = [
-        "interceptors", "trustAnnotations", "timeoutSeconds", "allowTools", "denyTools", "protocolVersion",
+        "interceptors", "trustAnnotations", "timeoutSeconds", "allowTools", "denyTools", "safeTools", "protocolVersion",
         "balancing", "health", "restart",
     ]
     static let serverOnlySettingKeys: Set<String> = ["replicas", "bearerToken", "headers"]
@@ -164,6 +164,7 @@ public struct ConfigurationReader: Sendable {
         }
         if let value = object["allowTools"] { settings.allowTools = context.strings(value, at: at("allowTools"), "\(owner)\"allowTools\"") }
         if let value = object["denyTools"] { settings.denyTools = context.strings(value, at: at("denyTools"), "\(owner)\"denyTools\"") }
+        if let value = object["safeTools"] { settings.safeTools = context.strings(value, at: at("safeTools"), "\(owner)\"safeTools\"") }
         if let value = object["protocolVersion"], let version = context.string(value, at: at("protocolVersion"), "\(owner)\"protocolVersion\"") {
             if ProtocolVersion(version).isKnown { settings.protocolVersion = version } else {
                 let known = ProtocolVersion.supported.map(\.rawValue)

@@ -53,6 +53,7 @@ extension SwitchboardConfiguration {
         if let timeout = settings.timeoutSeconds { object["timeoutSeconds"] = Self.number(timeout) }
         if let allow = settings.allowTools { object["allowTools"] = .array(allow.map(JSONValue.string)) }
         if let deny = settings.denyTools { object["denyTools"] = .array(deny.map(JSONValue.string)) }
+        if let safe = settings.safeTools { object["safeTools"] = .array(safe.map(JSONValue.string)) }
         if let version = settings.protocolVersion { object["protocolVersion"] = .string(version) }
         if let balancing = settings.balancing { object["balancing"] = .string(balancing.rawValue) }
         if let health = settings.health {

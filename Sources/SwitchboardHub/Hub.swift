@@ -126,6 +126,12 @@ public final class Hub: Sendable {
             update(name, pool) { $0.attempts += 1; $0.phase = .failed(error.message) }
             return
         }
+        // The file's call-safety settings hold whatever the setup made: retries, the cache and
+        // failover all read them from the session.
+        if entry.settings.trustAnnotations == true { clientConfiguration.safety.trustAnnotations = true }
+        for pattern in entry.settings.safeTools ?? [] where !clientConfiguration.safety.safeTools.contains(pattern) {
+            clientConfiguration.safety.safeTools.append(pattern)
+        }
         // A long-lived hub hears list_changed (a modern server only sends it on a listen stream).
         if maintaining && clientConfiguration.listenForChanges == .whenInterceptorsAsk { clientConfiguration.listenForChanges = .always }
         let settings = entry.settings
@@ -454,8 +460,8 @@ public final class Hub: Sendable {
     /// A session of a ready server (the next replica by its balancing), or a typed error saying why there is none.
     public func session(for server: String) throws(MCPError) -> ClientSession {
         let (entry, file) = state.withLock { ($0.servers[server], $0.configuration.file) }
-        guard let entry, entry.phase == .ready, let (index, session) = entry.pool.acquire() else { throw unavailable(server, entry?.phase, file: file) }
-        entry.pool.finish(index, latency: .zero, failed: false)
+        // Not a call: the balancer's counts and latencies are left alone.
+        guard let entry, entry.phase == .ready, let session = entry.pool.healthySession else { throw unavailable(server, entry?.phase, file: file) }
         return session
     }
 
@@ -468,8 +474,14 @@ public final class Hub: Sendable {
     /// to another replica; otherwise the error is the caller's, typed, from the replica that ran it.
     public func callTool(_ name: String, arguments: JSONObject? = nil, options: RequestOptions = .default) async throws(MCPError) -> CallToolResult {
         let route = try route(name)
-        return try await route.pool.perform(isSafeToRepeat: { self.isSafeToRepeat(route) }) { session async throws(MCPError) in
-            try await session.callTool(route.tool, arguments: arguments, options: options)
+        let definition = state.withLock { $0.servers[route.server]?.tools.first { $0.name == route.tool } }
+        return try await route.pool.perform(deadline: options.deadline, timeout: options.timeout) { error, session in
+            let safety = session.configuration.safety
+            return safety.mayTryAgain(after: error, method: Method.toolsCall, tool: route.tool, hints: safety.hints(of: definition))
+        } _: { session, deadline async throws(MCPError) in
+            var options = options
+            options.deadline = deadline
+            return try await session.callTool(route.tool, arguments: arguments, options: options)
         } unavailable: {
             unavailable(route.server, .failed("no replica is connected"), file: "")
         }
@@ -491,8 +503,8 @@ public final class Hub: Sendable {
         guard let (server, prompt) = owner, let pool = entries[server]?.pool else {
             throw MCPError(.invalidArguments, "no prompt \"\(name)\" on any server")
         }
-        return try await pool.perform(isSafeToRepeat: { true }) { session async throws(MCPError) in
-            try await session.getPrompt(prompt, arguments: arguments)
+        return try await pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+            try await session.getPrompt(prompt, arguments: arguments, options: RequestOptions(deadline: deadline))
         } unavailable: {
             unavailable(server, .failed("no replica is connected"), file: "")
         }
@@ -510,8 +522,8 @@ public final class Hub: Sendable {
                     let name = entry.definition.name
                     guard entry.pool.anySession?.serverCapabilities.resources != nil else { return (name, .success([])) }
                     do throws(MCPError) {
-                        return (name, .success(try await entry.pool.perform(isSafeToRepeat: { true }) { session async throws(MCPError) in
-                            try await session.allResources()
+                        return (name, .success(try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+                            try await session.allResources(options: RequestOptions(deadline: deadline))
                         } unavailable: { MCPError(.connectionFailed, "server \"\(name)\" has no replica connected") }))
                     } catch { return (name, .failure(error)) }
                 }
@@ -533,8 +545,8 @@ public final class Hub: Sendable {
         if let server {
             let (entry, file) = state.withLock { ($0.servers[server], $0.configuration.file) }
             guard let entry, entry.phase == .ready else { throw unavailable(server, entry?.phase, file: file) }
-            return try await entry.pool.perform(isSafeToRepeat: { true }) { session async throws(MCPError) in
-                try await session.readResource(uri)
+            return try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+                try await session.readResource(uri, options: RequestOptions(deadline: deadline))
             } unavailable: { MCPError(.connectionFailed, "server \"\(server)\" has no replica connected") }
         }
         let owners = Set(await resources().resources.filter { $0.resource.uri == uri }.map(\.server))
@@ -549,14 +561,9 @@ public final class Hub: Sendable {
         throw lastError ?? MCPError(.invalidArguments, "no server lists or reads \(uri)")
     }
 
-    /// Whether a tool may run twice: read-only or idempotent (and not destructive) by its
-    /// annotations, when the server's annotations are trusted.
-    private func isSafeToRepeat(_ route: Route) -> Bool {
-        guard let entry = state.withLock({ $0.servers[route.server] }), entry.settings.trustAnnotations == true,
-            let annotations = entry.tools.first(where: { $0.name == route.tool })?.annotations
-        else { return false }
-        if annotations.destructiveHint == true && annotations.idempotentHint != true { return false }
-        return annotations.readOnlyHint == true || annotations.idempotentHint == true
+    /// Reads change nothing: any transient failure moves them to another replica.
+    static func readMayTryAgain(_ error: MCPError, _ session: ClientSession) -> Bool {
+        session.configuration.safety.mayTryAgain(after: error, method: Method.resourcesRead, tool: nil, hints: nil)
     }
 
     /// Stops the background work and closes every session.

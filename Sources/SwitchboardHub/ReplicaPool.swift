@@ -61,8 +61,20 @@ final class ReplicaPool: Sendable {
 
     func session(at index: Int) -> ClientSession? { state.withLock { $0.replicas[index].session } }
 
-    /// A session of any connected replica (for listing, which all replicas answer alike).
+    /// A session of any connected replica (for listing, which all replicas answer alike). It
+    /// is not counted as a call: balancing and latency are left as they were.
     var anySession: ClientSession? { state.withLock { $0.replicas.lazy.compactMap(\.session).first } }
+
+    /// A session of a connected replica, preferring one that is not ejected; not counted as a
+    /// call, so balancing and latency are left as they were.
+    var healthySession: ClientSession? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let connected = state.replicas.filter { $0.session != nil }
+            let healthy = connected.first { $0.ejectedUntil.map { $0 <= now } ?? true }
+            return (healthy ?? connected.first)?.session
+        }
+    }
 
     /// The first connection error, for a server none of whose replicas connected.
     var firstError: String? { state.withLock { $0.replicas.lazy.compactMap(\.error).first } }
@@ -132,27 +144,35 @@ final class ReplicaPool: Sendable {
 
     // MARK: Calling
 
-    /// Runs `operation` on the next replica; when it fails in a way that says nothing
-    /// definite (see ``MCPError/isTransient``) and the request is safe to repeat or certainly
-    /// never reached the server, on another replica, until one answers or none is left.
+    /// Runs `operation` on the next replica and, when `mayTryAgain` allows it for the failure
+    /// (see ``CallSafety``), on another, until one answers, none is left, or the deadline
+    /// passes.
+    ///
+    /// Every attempt shares one deadline: `requested` when the caller gave one, else the
+    /// first replica's timeout from now. Failover never starts a fresh one.
     func perform<Value>(
-        isSafeToRepeat: () -> Bool,
-        _ operation: (ClientSession) async throws(MCPError) -> Value,
+        deadline requested: ContinuousClock.Instant?,
+        timeout: Duration?,
+        mayTryAgain: (MCPError, ClientSession) -> Bool,
+        _ operation: (ClientSession, ContinuousClock.Instant) async throws(MCPError) -> Value,
         unavailable: () -> MCPError
     ) async throws(MCPError) -> Value {
         var tried: UInt64 = 0
         var lastError: MCPError?
+        var deadline = requested
         let clock = ContinuousClock()
         while let (index, session) = acquire(excluding: tried) {
             tried |= 1 << UInt64(index)
             let start = clock.now
+            let shared = deadline ?? start + (timeout ?? session.configuration.defaultTimeout)
+            deadline = shared
             do {
-                let value = try await operation(session)
+                let value = try await operation(session, shared)
                 finish(index, latency: clock.now - start, failed: false)
                 return value
             } catch {
                 finish(index, latency: clock.now - start, failed: error.countsAgainstServer)
-                guard error.isTransient, error.neverReachedServer || isSafeToRepeat() else { throw error }
+                guard mayTryAgain(error, session), clock.now < shared else { throw error }
                 lastError = error
             }
         }

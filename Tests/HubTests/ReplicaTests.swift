@@ -131,6 +131,25 @@ struct ReplicaTests {
         #expect(leastOutstanding < roundRobin, "least-outstanding share \(leastOutstanding) vs round-robin \(roundRobin)")
     }
 
+    @Test("failover shares the caller's deadline: a safe call that timed out on one replica is not sent to another with a fresh one")
+    func failoverSharesDeadline() async throws {
+        try Peers.require(Peers.switchboard)
+        try await withTemporaryFolder(files: [:]) { folder in
+            let fixture = ReplicaFixture(folder: folder)
+            let text = fixture.configuration(delays: [3000, 3000], settings: #""balancing": "round-robin""#)
+            try await withHub(text) { hub async throws in
+                let before = try #require(hub.status(of: "pool")).replicas.map(\.calls).reduce(0, +)
+                await #expect {
+                    try await hub.callTool("pool__lookup", arguments: ["key": "k"], options: RequestOptions(timeout: .milliseconds(300), bypassCache: true))
+                } throws: { error in
+                    (error as? MCPError)?.code == .timeout
+                }
+                let calls = try #require(hub.status(of: "pool")).replicas.map(\.calls).reduce(0, +) - before
+                #expect(calls == 1, "the call went to \(calls) replicas; its deadline had passed after the first")
+            }
+        }
+    }
+
     @Test("a call that is not safe to repeat is not moved to another replica: its typed error reaches the caller")
     func noFailoverForUnsafeCalls() async throws {
         try Peers.require(Peers.switchboard)

@@ -101,19 +101,16 @@ struct PythonServerTests {
         #expect(seen.withLock { $0 } == (scenario.link.streams ? [1, 2, 3] : []))
     }
 
-    @Test("cancelling a call stops waiting at once and the session goes on", arguments: scenarios)
+    @Test("cancelling a call stops waiting at once and the session goes on", .timeLimit(.minutes(1)), arguments: scenarios)
     func cancellation(_ scenario: Scenario) async throws {
         try await Self.withFixture(scenario) { session in
             let call = Task { try await session.callTool("hang") }
             try await Task.sleep(for: .milliseconds(200))
-            let clock = ContinuousClock()
-            let start = clock.now
             call.cancel()
+            // "hang" never answers: only the cancellation can end the call within the time limit.
             await #expect {
                 try await call.value
             } throws: { ($0 as? MCPError)?.code == .cancelled }
-            // "hang" never answers; the bound only has to tell "at once" from "never".
-            #expect(clock.now - start < .seconds(10))
             #expect(try await session.callTool("echo", arguments: ["text": "still here"]).text == "still here")
         }
     }

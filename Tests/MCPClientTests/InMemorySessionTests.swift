@@ -6,6 +6,7 @@ import MCPServer
 import MCPTesting
 import MCPWire
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Client session against the demo server, in memory")
@@ -73,19 +74,16 @@ struct InMemorySessionTests {
         #expect(seen.withLock { $0 } == [1, 2, 3, 4, 5])
     }
 
-    @Test("the deadline fires and a late answer is ignored")
+    @Test("the deadline fires and a late answer is ignored", .timeLimit(.minutes(1)))
     func deadline() async throws {
         try await withTestSession(server: DemoServer.make()) { session async throws in
-            let clock = ContinuousClock()
-            let start = clock.now
+            // The answer would take ten minutes, past the test's time limit: only the deadline ends it.
             await #expect {
-                try await session.callTool("sleep", arguments: ["ms": 60_000, "steps": 1], options: RequestOptions(timeout: .milliseconds(100)))
+                try await session.callTool("sleep", arguments: ["ms": 600_000, "steps": 1], options: RequestOptions(timeout: .milliseconds(100)))
             } throws: { error in
-                (error as? MCPError)?.code == .timeout
+                guard let error = error as? MCPError, error.code == .timeout else { return false }
+                return error.timedOutAfterSeconds.map { $0 < 1 } == true
             }
-            // Far sooner than the answer: the bound is loose because a loaded 2-core CI machine
-            // can delay any timer by a second; what matters is that nobody waited for the answer.
-            #expect(clock.now - start < .seconds(20))
             // The session is still usable afterwards.
             #expect(try await session.callTool("echo", arguments: ["text": "after"]).text == "after")
         }

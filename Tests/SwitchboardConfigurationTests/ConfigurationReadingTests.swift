@@ -1,5 +1,6 @@
 import JSONCore
 import MCPTransport
+import MCPWire
 import SwitchboardConfiguration
 import Testing
 import TestSupport

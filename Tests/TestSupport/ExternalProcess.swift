@@ -87,6 +87,36 @@ public final class ExternalProcess: @unchecked Sendable {
 
 /// Network helpers for tests.
 public enum Network {
+    /// A TCP socket bound to a port on 127.0.0.1 but not listening: connections to its port
+    /// are refused for as long as it is open, and no other process can take the port.
+    public final class BoundSocket: Sendable {
+        public let port: Int
+        private let descriptor: Int32
+
+        public init() throws {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.descriptor = descriptor
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+            }
+            guard bound == 0 else {
+                Glibc.close(descriptor)
+                throw POSIXError(.EADDRINUSE)
+            }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        public func close() { _ = Glibc.close(descriptor) }
+    }
+
     /// A TCP port that was free a moment ago.
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -25,3 +25,13 @@ public func firstMatch<Element: Sendable, Value: Sendable>(
 public struct StreamTimeout: Error, CustomStringConvertible {
     public var description: String
 }
+
+extension Error {
+    /// The seconds in a timeout's message ("... timed out after 0.3 seconds"), to tell which
+    /// deadline ended a call without timing it.
+    public var timedOutAfterSeconds: Double? {
+        let text = "\(self)"
+        guard let range = text.range(of: "timed out after ") else { return nil }
+        return Double(text[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+    }
+}

@@ -12,7 +12,7 @@ import Synchronization
 ///   sharing this cache; `private` ones (and results with no scope) only sessions with the
 ///   same ``InterceptorContext/authorizationContext``.
 /// - `tools/call` is cached only for tools that are read-only *and* idempotent by trusted
-///   annotations, or that configuration lists.
+///   annotations, or that this cache's ``Configuration/tools`` lists (see ``CallSafety``).
 /// - `list_changed` drops that server's lists (and, for tools, cached tool results); a modern
 ///   session with a cache listens for them on its own (``ClientConfiguration/listenForChanges``);
 ///   `resources/updated` drops reads of that URI; a lost connection drops the server's entries.
@@ -38,14 +38,12 @@ public final class CacheInterceptor: RequestInterceptor {
     /// The cache drops entries on change notifications, so a modern session should ask for them.
     public var listensForChanges: Bool { true }
     public let configuration: Configuration
-    private let classification: CallClassification
     private let cache: Mutex<ResultCache>
     private let metrics: SwitchboardMetrics
 
     public init(configuration: Configuration = Configuration(), metrics: SwitchboardMetrics = .shared) {
         self.configuration = configuration
         self.metrics = metrics
-        self.classification = CallClassification(tools: configuration.tools)
         self.cache = Mutex(ResultCache(maximumEntries: configuration.maximumEntries, maximumBytes: configuration.maximumBytes))
     }
 
@@ -55,7 +53,7 @@ public final class CacheInterceptor: RequestInterceptor {
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
         -> JSONObject
     {
-        guard !request.options.bypassCache, classification.isCacheable(request, context) else {
+        guard !request.options.bypassCache, context.isCacheable(request, cacheable: configuration.tools) else {
             context.note(name, request.options.bypassCache ? "bypassed for this call" : "not cacheable (not a read, or annotations not trusted)")
             return try await next(request, context)
         }

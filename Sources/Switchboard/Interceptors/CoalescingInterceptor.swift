@@ -5,11 +5,12 @@ import Synchronization
 /// Sends identical concurrent reads once (single flight): while one is on the wire, the same
 /// request from another caller waits for its answer instead of making a second.
 ///
-/// Only calls that are safe to repeat are merged (see ``CallClassification``). If the caller
+/// Only calls that are safe to repeat are merged (see ``CallSafety``). If the caller
 /// that went first is cancelled, the others do not inherit the cancellation: they send again.
 public final class CoalescingInterceptor: RequestInterceptor {
     public let name = "coalescing"
-    private let classification: CallClassification
+    /// Tools merged whatever their annotations say.
+    public let tools: Set<String>
 
     private final class Flight: Sendable {
         /// Callers waiting for the answer, and the answer once it is in (a caller that
@@ -34,7 +35,7 @@ public final class CoalescingInterceptor: RequestInterceptor {
     private let joined = Atomic<Int>(0)
 
     public init(tools: Set<String> = []) {
-        self.classification = CallClassification(tools: tools)
+        self.tools = tools
     }
 
     /// How many calls waited for another's answer instead of going to the server.
@@ -43,7 +44,7 @@ public final class CoalescingInterceptor: RequestInterceptor {
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
         -> JSONObject
     {
-        guard classification.isCacheable(request, context) else { return try await next(request, context) }
+        guard context.isCacheable(request, cacheable: tools) else { return try await next(request, context) }
         var context = context
         // Whether the answer is private to one authorization context is only known once it
         // arrives, so only requests made with the same credentials share one.

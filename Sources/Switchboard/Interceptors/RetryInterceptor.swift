@@ -7,13 +7,14 @@ import Synchronization
 ///
 /// - Only transient failures are retried: the connection failed or broke, time ran out, or
 ///   HTTP said 5xx or 429.
-/// - Only calls safe to repeat (see ``CallClassification``) are retried after they may have
+/// - Only calls safe to repeat (see ``CallSafety``) are retried after they may have
 ///   reached the server; a destructive or unannotated tool is retried only when the request
 ///   certainly never left (the connection could not be made).
 /// - Waits grow exponentially with full jitter, honour `Retry-After`, and never outlast the
 ///   call's deadline.
 /// - A budget caps retries at a fraction of calls (plus a small floor per second), so a server
-///   that is down is not hammered.
+///   that is down is not hammered by many callers; one call always gets the retries it was
+///   configured with (see ``RetryBudget``).
 public final class RetryInterceptor: RequestInterceptor {
     public struct Configuration: Sendable {
         /// Attempts in all, the first included.
@@ -46,15 +47,12 @@ public final class RetryInterceptor: RequestInterceptor {
 
     public let name = "retry"
     public let configuration: Configuration
-    private let classification: CallClassification
     /// One budget per server, so one failing server cannot spend the others' retries.
     private let budgets = Mutex<[String: RetryBudget]>([:])
     private let counters = Atomic<Int>(0)
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        self.classification = CallClassification(tools: configuration.tools)
-
     }
 
     /// How many retries have been made.
@@ -68,12 +66,14 @@ public final class RetryInterceptor: RequestInterceptor {
             if let index = budgets.index(forKey: server) {
                 budgets.values[index].deposit()
             } else {
-                var fresh = RetryBudget(ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond)
+                var fresh = RetryBudget(
+                    ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond,
+                    burst: Double(configuration.maximumAttempts - 1))
                 fresh.deposit()
                 budgets[server] = fresh
             }
         }
-        let safe = classification.isSafeToRepeat(request, context)
+        let safe = context.isSafeToRepeat(request, alsoSafe: configuration.tools)
         var context = context
         while true {
             let failure: MCPError
@@ -85,7 +85,11 @@ public final class RetryInterceptor: RequestInterceptor {
             guard context.attempt < configuration.maximumAttempts, failure.isTransient else { throw failure }
             guard safe || failure.neverReachedServer else {
                 context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
-                throw failure
+                var explained = failure
+                explained.message += "; not retried: the request may have reached the server, and "
+                    + (request.toolName.map { "tool '\($0)'" } ?? request.method)
+                    + " is not known to be safe to repeat (trusted read-only or idempotent annotations, or the server's safeTools)"
+                throw explained
             }
             var delay = backoff(after: context.attempt)
             if let seconds = failure.transportError?.retryAfter { delay = max(delay, .milliseconds(Int64(seconds * 1000))) }
@@ -114,18 +118,27 @@ public final class RetryInterceptor: RequestInterceptor {
 }
 
 /// Limits retries to a fraction of calls: each call deposits `ratio` tokens, each retry
-/// withdraws one; on top, `minimumPerSecond` retries are always allowed.
+/// withdraws one. On top, a floor of `minimumPerSecond` retries refills a bucket of `burst`
+/// tokens, which starts full.
+///
+/// The budget protects a failing server from a crowd of callers, not one caller from itself:
+/// `burst` is at least the retries one call may make (`maxAttempts - 1`), so a single call
+/// (a one-shot `switchboard read --retry 3`) gets every retry it asked for, while many
+/// callers failing at once are held to the ratio plus the floor's refill rate.
 public struct RetryBudget: Sendable {
     public let ratio: Double
     public let minimumPerSecond: Double
+    public let burst: Double
     private var balance: Double = 0
     private var floorTokens: Double
-    private var lastRefill: ContinuousClock.Instant = .now
+    private var lastRefill: ContinuousClock.Instant
 
-    public init(ratio: Double, minimumPerSecond: Double) {
+    public init(ratio: Double, minimumPerSecond: Double, burst: Double = 0, now: ContinuousClock.Instant = .now) {
         self.ratio = ratio
         self.minimumPerSecond = minimumPerSecond
-        self.floorTokens = minimumPerSecond
+        self.burst = max(burst, minimumPerSecond)
+        self.floorTokens = self.burst
+        self.lastRefill = now
     }
 
     /// A call was made.
@@ -137,7 +150,7 @@ public struct RetryBudget: Sendable {
     public mutating func withdraw(now: ContinuousClock.Instant) -> Bool {
         let elapsed = now - lastRefill
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        floorTokens = min(minimumPerSecond, floorTokens + seconds * minimumPerSecond)
+        floorTokens = min(burst, floorTokens + seconds * minimumPerSecond)
         lastRefill = now
         if balance >= 1 {
             balance -= 1
