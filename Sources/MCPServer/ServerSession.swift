@@ -14,7 +14,7 @@ public final class ServerSession: Sendable {
     public let transport: any Transport
     let connection = LegacyConnection()
     let tasks = Mutex<[RequestID: Task<Void, Never>]>([:])
-    let outgoing = Mutex<[RequestID: CheckedContinuation<JSONObject, any Error>]>([:])
+    let outgoing = Mutex(OutgoingRequests<CheckedContinuation<JSONObject, any Error>>())
     let outgoingCounter = Atomic<Int>(0)
     let finished = ContinuationSlot<Void>()
     let legacyInitialized = Atomic<Bool>(false)
@@ -74,21 +74,22 @@ public final class ServerSession: Sendable {
     /// Sends a request to the client and waits for the answer (legacy elicitation, sampling, roots).
     func requestFromClient(method: String, params: JSONObject?) async throws -> JSONObject {
         let id = RequestID.string("s-\(outgoingCounter.add(1, ordering: .relaxed).newValue)")
+        // Registered before it is sent, so an answer or a cancellation that comes first is kept.
+        guard outgoing.withLock({ $0.register(id) }) else { throw TransportError(.closed, "the connection is closed") }
+        do {
+            try await transport.send(
+                OutboundMessage(.request(JSONRPCRequest(id: id, method: method, params: params)), protocolVersion: connection.version)
+            )
+        } catch {
+            outgoing.withLock { $0.remove(id) }
+            throw error
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                outgoing.withLock { $0[id] = continuation }
-                Task {
-                    do {
-                        try await transport.send(
-                            OutboundMessage(.request(JSONRPCRequest(id: id, method: method, params: params)), protocolVersion: connection.version)
-                        )
-                    } catch {
-                        outgoing.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
-                    }
-                }
+                if let ready = outgoing.withLock({ $0.attach(id, continuation) }) { continuation.resume(with: ready) }
             }
         } onCancel: {
-            outgoing.withLock { $0.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            outgoing.withLock { $0.finish(id, .failure(CancellationError())) }?.resume(throwing: CancellationError())
         }
     }
 }
@@ -110,10 +111,11 @@ extension ServerSession: TransportInbound {
                 break
             }
         case .response(let response):
-            outgoing.withLock { $0.removeValue(forKey: response.id) }?.resume(returning: response.result)
+            outgoing.withLock { $0.finish(response.id, .success(response.result)) }?.resume(returning: response.result)
         case .errorResponse(let response):
             if let id = response.id {
-                outgoing.withLock { $0.removeValue(forKey: id) }?.resume(throwing: ServerError(code: response.error.code, message: response.error.message))
+                let error = ServerError(code: response.error.code, message: response.error.message)
+                outgoing.withLock { $0.finish(id, .failure(error)) }?.resume(throwing: error)
             }
         }
     }
@@ -133,11 +135,9 @@ extension ServerSession: TransportInbound {
     }
 
     public func closed(_ error: TransportError?) {
-        let waiting = outgoing.withLock { pending in
-            defer { pending.removeAll() }
-            return Array(pending.values)
-        }
-        for continuation in waiting { continuation.resume(throwing: error ?? TransportError(.closed, "closed")) }
+        let failure: any Error = error ?? TransportError(.closed, "the connection is closed")
+        let waiting = outgoing.withLock { $0.close(failure) }
+        for continuation in waiting { continuation.resume(throwing: failure) }
         finished.resume(returning: ())
     }
 }
