@@ -217,6 +217,7 @@ let package = Package(
             name: "HubTests",
             dependencies: [
                 "SwitchboardHub", "SwitchboardConfiguration", "MCPClient", "MCPConnect", "MCPTransport", "MCPWire", "JSONCore", "TestSupport",
+                "MCPServer", "DemoServer",
             ],
             swiftSettings: strictSettings
         ),

@@ -48,6 +48,9 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         public static let overloaded = Code("overloaded")
         /// The tool's definition changed since it was approved (tool pinning); approve it again to call it.
         public static let toolChanged = Code("toolChanged")
+        /// The pin file cannot be read or is corrupt: calls are refused until it is fixed,
+        /// so that the approvals it holds are not lost.
+        public static let pinsUnavailable = Code("pinsUnavailable")
     }
 
     public var code: Code

@@ -101,6 +101,7 @@ public final class LegacySSETransport: Transport {
         let inbound = state.withLock { state -> (any TransportInbound)? in
             if state.closed { return nil }
             state.closed = true
+            defer { state.inbound = nil }
             return state.inbound
         }
         inbound?.closed(error)
@@ -140,7 +141,11 @@ public final class LegacySSETransport: Transport {
 
     public func close() async {
         let (task, inbound, wasOpen) = state.withLock { state in
-            defer { state.closed = true }
+            // Closed, it lets go of its receiver: a closed session and transport free each other.
+            defer {
+                state.closed = true
+                state.inbound = nil
+            }
             return (state.stream, state.inbound, !state.closed)
         }
         task?.cancel()

@@ -168,12 +168,7 @@ public final class StreamableHTTPTransport: Transport {
         }
         guard started else { return }
         // Bounded: a server that never answers the GET must not hold up the session.
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(2))
-            opened.resume(returning: ())
-        }
-        _ = try? await opened.wait()
-        timeout.cancel()
+        _ = try? await opened.wait(atMost: .seconds(2)) { .success(()) }
     }
 
     /// The legacy GET stream: server-initiated requests and notifications, reconnected
@@ -228,10 +223,12 @@ public final class StreamableHTTPTransport: Transport {
 
     public func close() async {
         let (tasks, eventStream, session, version, inbound, wasOpen) = state.withLock { state in
+            // Closed, it lets go of its receiver: a closed session and transport free each other.
             defer {
                 state.closed = true
                 state.requests.removeAll()
                 state.eventStream = nil
+                state.inbound = nil
             }
             return (Array(state.requests.values), state.eventStream, state.sessionID, state.protocolVersion, state.inbound, !state.closed)
         }

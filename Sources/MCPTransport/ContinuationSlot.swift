@@ -30,6 +30,20 @@ package final class ContinuationSlot<Value: Sendable>: Sendable {
         }
     }
 
+    /// Waits for the value at most `limit`; then the slot is settled with `onTimeout` (and a
+    /// value that comes later is dropped). The limit is a child task sleeping until it, which
+    /// ends as soon as the wait does: nothing outlives the call.
+    package func wait(atMost limit: Duration, onTimeout: @escaping @Sendable () -> Result<Value, any Error>) async throws -> Value {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: limit)
+                self.complete(onTimeout())
+            }
+            defer { group.cancelAll() }
+            return try await self.wait()
+        }
+    }
+
     /// Delivers the value. Returns whether this call delivered it (false if already done).
     @discardableResult
     package func resume(returning value: Value) -> Bool { complete(.success(value)) }
@@ -38,6 +52,7 @@ package final class ContinuationSlot<Value: Sendable>: Sendable {
     @discardableResult
     package func resume(throwing error: any Error) -> Bool { complete(.failure(error)) }
 
+    @discardableResult
     private func complete(_ result: Result<Value, any Error>) -> Bool {
         let action: (CheckedContinuation<Value, any Error>?, Bool) = state.withLock { state in
             switch state {

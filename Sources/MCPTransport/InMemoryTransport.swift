@@ -77,6 +77,11 @@ public final class InMemoryTransport: Transport {
         let (inbound, peer): ((any TransportInbound)?, InMemoryTransport?) = state.withLock { state in
             if state.closed { return (nil, nil) }
             state.closed = true
+            // Closed, it lets go of its receiver and its peer, so nothing keeps the other alive.
+            defer {
+                state.inbound = nil
+                state.peer = nil
+            }
             return (state.inbound, state.peer)
         }
         inbound?.closed(nil)
@@ -87,6 +92,10 @@ public final class InMemoryTransport: Transport {
         let inbound: (any TransportInbound)? = state.withLock { state in
             if state.closed { return nil }
             state.closed = true
+            defer {
+                state.inbound = nil
+                state.peer = nil
+            }
             return state.inbound
         }
         inbound?.closed(TransportError(.closed, "the other side closed the connection"))

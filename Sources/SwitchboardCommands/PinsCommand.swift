@@ -3,6 +3,7 @@ import JSONCore
 import MCPClient
 import MCPWire
 import Switchboard
+import SwitchboardConfiguration
 
 struct PinsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,10 @@ struct PinsCommand: AsyncParsableCommand {
                 throw ConfigurationProblem("no pin file: give --file, or configure a \"pinning\" interceptor with \"file\" for this server")
             }
             let pins = ToolPinningInterceptor(mode: .block, file: path)
+            if let problem = pins.fileProblem {
+                throw ConfigurationProblem(
+                    "\(problem.file): \(problem.message); nothing was compared or approved. Restore or repair it, or remove it to pin every tool afresh.")
+            }
             try await server.withSession { session in
                 let tools = try await session.allTools(options: RequestOptions(bypassCache: true))
                 let names = Set(tools.map(\.name))

@@ -91,7 +91,8 @@ final class ReplicaPool: Sendable {
     }
 
     func follow(_ index: Int, tasks: [Task<Void, Never>]) {
-        state.withLock { $0.replicas[index].followers += tasks }
+        // The previous session's followers ended with its streams; keep only this one's.
+        state.withLock { $0.replicas[index].followers = tasks }
     }
 
     /// The connection of replica `index` was lost with requests in flight; the session stays

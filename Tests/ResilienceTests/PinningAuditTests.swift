@@ -53,6 +53,62 @@ struct PinningAuditTests {
         #expect(ToolPinningInterceptor(file: file).state(of: tool, server: "c") == .unpinned)
     }
 
+    @Test("a corrupt pin file blocks every call with an error naming it and the fix, in both modes, and is left untouched", arguments: [ToolPinningInterceptor.Mode.block, .warn])
+    func corruptPinFile(_ mode: ToolPinningInterceptor.Mode) async throws {
+        let file = NSTemporaryDirectory() + "pins-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Approvals, cut off mid-write.
+        let corrupt = #"{"chaos/lookup": "9f2b"#
+        try corrupt.write(toFile: file, atomically: true, encoding: .utf8)
+        let pinning = ToolPinningInterceptor(mode: mode, file: file)
+        #expect(pinning.fileProblem?.file == file)
+        let server = try await ChaosServer.start(interceptors: [pinning])
+        for call in 0..<2 {
+            await #expect {
+                try await server.session.callTool("lookup", arguments: ["key": .string("k\(call)")], options: RequestOptions(validateArguments: false))
+            } throws: { error in
+                guard let error = error as? MCPError else { return false }
+                return error.code == .pinsUnavailable && error.message.contains(file) && error.message.contains("Restore or repair")
+            }
+        }
+        await #expect { try await server.session.allTools() } throws: { ($0 as? MCPError)?.code == .pinsUnavailable }
+        #expect(server.count("lookup") == 0, "a blocked call reached the server")
+        #expect(throws: ConfigError.self) { try pinning.approve(Tool(name: "lookup", inputSchema: ["type": "object"]), server: "chaos") }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == corrupt, "the pin file was rewritten")
+        await server.stop()
+    }
+
+    @Test("an unreadable pin file blocks calls too, and stays as it was")
+    func unreadablePinFile() async throws {
+        // A directory where the file should be: it exists, and reading it fails.
+        let file = NSTemporaryDirectory() + "pins-\(UUID().uuidString).json"
+        try FileManager.default.createDirectory(atPath: file, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let pinning = ToolPinningInterceptor(file: file)
+        let server = try await ChaosServer.start(interceptors: [pinning])
+        await #expect {
+            try await server.session.callTool("lookup", arguments: ["key": "k"], options: RequestOptions(validateArguments: false))
+        } throws: { error in
+            guard let error = error as? MCPError else { return false }
+            return error.code == .pinsUnavailable && error.message.contains("cannot be read")
+        }
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && isDirectory.boolValue)
+        await server.stop()
+    }
+
+    @Test("a missing pin file is an empty one: tools are pinned and the file is created")
+    func missingPinFile() async throws {
+        let file = NSTemporaryDirectory() + "pins-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let pinning = ToolPinningInterceptor(file: file)
+        #expect(pinning.fileProblem == nil)
+        let server = try await ChaosServer.start(interceptors: [pinning])
+        _ = try await server.session.allTools()
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("chaos/lookup"))
+        await server.stop()
+    }
+
     @Test("an unwritable pin file is an error that names it")
     func unwritablePinFile() {
         let pinning = ToolPinningInterceptor(file: "/nonexistent-directory/pins.json")

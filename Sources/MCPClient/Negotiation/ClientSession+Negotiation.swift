@@ -204,15 +204,15 @@ extension ClientSession {
     }
 
     func adoptModern(version: ProtocolVersion, discover: DiscoverResult) {
-        negotiationState.withLock {
-            $0 = Negotiation(
+        state.withLock {
+            $0.negotiated(Negotiation(
                 protocolVersion: version,
                 serverInfo: discover.metaServerInfo,
                 capabilities: discover.capabilities,
                 instructions: discover.instructions,
                 supportedVersions: discover.supportedVersions,
                 requestMeta: modernMeta(version: version)
-            )
+            ))
         }
         logger.debug("negotiated modern protocol", metadata: ["version": "\(version)"])
     }
@@ -265,15 +265,15 @@ extension ClientSession {
                 "the server does not support pinned version \(version); it offered \(offered)"
             )
         }
-        negotiationState.withLock {
-            $0 = Negotiation(
+        state.withLock {
+            $0.negotiated(Negotiation(
                 protocolVersion: offered,
                 serverInfo: result.serverInfo,
                 capabilities: result.capabilities,
                 instructions: result.instructions,
                 supportedVersions: [offered],
                 requestMeta: [:]
-            )
+            ))
         }
         try await notify(NotificationMethod.initialized)
         logger.debug("negotiated legacy protocol", metadata: ["version": "\(offered)"])

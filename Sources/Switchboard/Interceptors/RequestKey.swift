@@ -1,5 +1,5 @@
 import JSONCore
-public import MCPClient
+import MCPClient
 
 /// The key that names a request for caching and coalescing (built once per call, then kept
 /// in ``InterceptorContext/requestKey``).

@@ -17,6 +17,11 @@ import Darwin
 /// and pinned (in memory, and in ``file`` when set). If a later `tools/list` shows a pinned
 /// tool changed, calls to it are blocked with ``MCPError/Code/toolChanged`` — or only
 /// reported, in ``Mode/warn`` — until ``approve(server:tool:)`` accepts the new definition.
+///
+/// It fails closed: a pin file that exists but cannot be read, or is not a JSON object of
+/// hashes, holds approvals that would otherwise be silently lost. Every call is then refused
+/// with ``MCPError/Code/pinsUnavailable`` naming the file and the fix, and the file is never
+/// written, in every mode. A pin file that does not exist yet is simply empty.
 public final class ToolPinningInterceptor: RequestInterceptor {
     public enum Mode: String, Sendable { case block, warn }
 
@@ -27,15 +32,56 @@ public final class ToolPinningInterceptor: RequestInterceptor {
     private let pins: Mutex<[String: String]>
     /// Tools seen changed, with their new hash, awaiting approval.
     private let changed = Mutex<[String: String]>([:])
+    /// Why the pin file cannot be used, once found out: then every call is refused and the
+    /// file is left as it is.
+    private let unusable = Mutex<ConfigError?>(nil)
 
     public init(mode: Mode = .block, file: String? = nil) {
         self.mode = mode
         self.file = file
         var loaded: [String: String] = [:]
-        if let file, let text = try? TextFile.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
-            for (key, value) in object { if let hash = value.stringValue { loaded[key] = hash } }
+        var problem: ConfigError?
+        if let file {
+            switch Self.readPins(file) {
+            case .success(let pins): loaded = pins
+            case .failure(let error): problem = error
+            }
         }
         self.pins = Mutex(loaded)
+        self.unusable.withLock { $0 = problem }
+    }
+
+    /// The pins in `file`: none if it does not exist; a failure if it exists but cannot be
+    /// read or is not a JSON object of hashes.
+    static func readPins(_ file: String) -> Result<[String: String], ConfigError> {
+        let text: String
+        do { text = try TextFile.read(file) } catch {
+            if error.isMissing { return .success([:]) }
+            return .failure(ConfigError(file: file, message: "the pin file cannot be read (\(error.reason))"))
+        }
+        guard case .object(let object)? = try? JSONValue(parsing: text) else {
+            return .failure(ConfigError(file: file, message: "the pin file is not a JSON object of pins (it may be truncated or edited by hand)"))
+        }
+        var pins: [String: String] = [:]
+        for (key, value) in object {
+            guard let hash = value.stringValue else {
+                return .failure(ConfigError(file: file, message: "the pin for \"\(key)\" in the pin file is not a hash string"))
+            }
+            pins[key] = hash
+        }
+        return .success(pins)
+    }
+
+    /// Why the pin file cannot be used, if it cannot: calls are refused until it is fixed.
+    public var fileProblem: ConfigError? { unusable.withLock { $0 } }
+
+    /// The error every call gets while the pin file is unusable: what is wrong, and the fix.
+    private func refusal(_ problem: ConfigError) -> MCPError {
+        MCPError(
+            .pinsUnavailable,
+            "\(problem.file): \(problem.message); calls are refused so that the approvals it holds are not lost. "
+                + "Restore or repair the file (it maps \"server/tool\" to a SHA-256 hash), or remove it to pin every tool afresh on next use."
+        )
     }
 
     /// The hash a tool definition pins.
@@ -55,6 +101,7 @@ public final class ToolPinningInterceptor: RequestInterceptor {
 
     /// Accepts the current definition of a changed tool.
     public func approve(server: String, tool: String) {
+        guard fileProblem == nil else { return }
         let key = Self.key(server, tool)
         guard let hash = changed.withLock({ $0.removeValue(forKey: key) }) else { return }
         pins.withLock { $0[key] = hash }
@@ -80,6 +127,7 @@ public final class ToolPinningInterceptor: RequestInterceptor {
     /// Pins `tool`'s current definition on `server` (approving it if it had changed) and
     /// saves the pin file. Throws if the file cannot be written.
     public func approve(_ tool: Tool, server: String) throws(ConfigError) {
+        if let problem = fileProblem { throw problem }
         let key = Self.key(server, tool.name)
         let hash = Self.fingerprint(tool)
         changed.withLock { _ = $0.removeValue(forKey: key) }
@@ -90,6 +138,10 @@ public final class ToolPinningInterceptor: RequestInterceptor {
     public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
         -> JSONObject
     {
+        if let problem = fileProblem, request.method == Method.toolsCall || request.method == Method.toolsList {
+            context.note(name, "blocked: the pin file is unusable")
+            throw refusal(problem)
+        }
         if request.method == Method.toolsCall, let tool = context.tool {
             let key = Self.key(context.server, tool.name)
             let current = Self.fingerprint(tool)
@@ -138,14 +190,20 @@ public final class ToolPinningInterceptor: RequestInterceptor {
     @discardableResult
     private func save(changing keys: [String]) -> ConfigError? {
         guard let file else { return nil }
+        if let problem = fileProblem { return problem }
         let lock = open(file + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else { return ConfigError(file: file, message: "cannot lock the pin file: \(String(cString: strerror(errno)))") }
         defer { close(lock) }
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
-        var merged: [String: String] = [:]
-        if let text = try? TextFile.read(file), case .object(let object)? = try? JSONValue(parsing: text) {
-            for (key, value) in object { if let hash = value.stringValue { merged[key] = hash } }
+        // What is there now, read under the lock. If it became unusable since, it is left
+        // alone and calls stop: overwriting it would drop the approvals it holds.
+        var merged: [String: String]
+        switch Self.readPins(file) {
+        case .success(let current): merged = current
+        case .failure(let problem):
+            unusable.withLock { $0 = problem }
+            return problem
         }
         let ours = pins.withLock { $0 }
         for key in keys { merged[key] = ours[key] }

@@ -1,12 +1,12 @@
-import JSONCore
+package import JSONCore
 import JSONSchema
 import Logging
 import MCPTransport
-import MCPWire
+package import MCPWire
 import Synchronization
 
 /// How a request ended, as seen by the table.
-enum RequestOutcome: Sendable {
+package enum RequestOutcome: Sendable {
     case result(JSONObject)
     case error(JSONRPCError)
     case failure(MCPError)
@@ -19,9 +19,10 @@ enum RequestOutcome: Sendable {
 /// starts waiting is kept rather than lost. Each entry ends exactly once: by its response,
 /// a failure, its deadline, cancellation, or the connection closing. A response for an id
 /// no longer in the table (late, after a timeout or cancel) is reported as unknown and dropped.
-struct PendingRequests {
-    struct Entry {
-        var continuation: UnsafeContinuation<RequestOutcome, Never>?
+/// `Waiter` is what a caller waits on (a continuation in ``ClientSession``).
+package struct PendingRequests<Waiter> {
+    package struct Entry {
+        var continuation: Waiter?
         var earlyOutcome: RequestOutcome?
         var deadline: ContinuousClock.Instant
         var timeout: Duration
@@ -31,28 +32,46 @@ struct PendingRequests {
         var method: String
         /// Whether the server has sent anything for this request (progress) yet.
         var answerStarted = false
+
+        package init(
+            deadline: ContinuousClock.Instant,
+            timeout: Duration,
+            hardDeadline: ContinuousClock.Instant,
+            onProgress: (@Sendable (ProgressParams) -> Void)?,
+            resetOnProgress: Bool,
+            method: String
+        ) {
+            self.deadline = deadline
+            self.timeout = timeout
+            self.hardDeadline = hardDeadline
+            self.onProgress = onProgress
+            self.resetOnProgress = resetOnProgress
+            self.method = method
+        }
     }
 
-    private(set) var entries: [RequestID: Entry] = [:]
-    private(set) var closedError: MCPError?
+    package init() {}
 
-    var count: Int { entries.count }
+    private(set) var entries: [RequestID: Entry] = [:]
+    package private(set) var closedError: MCPError?
+
+    package var count: Int { entries.count }
 
     /// What to do after an event: resume a waiter, and whether the timer must be re-armed.
-    struct Resume {
-        var continuation: UnsafeContinuation<RequestOutcome, Never>
-        var outcome: RequestOutcome
+    package struct Resume {
+        package var continuation: Waiter
+        package var outcome: RequestOutcome
     }
 
     /// Adds a request about to be sent. Fails if the connection has already closed.
-    mutating func register(_ id: RequestID, entry: Entry) -> MCPError? {
+    package mutating func register(_ id: RequestID, entry: Entry) -> MCPError? {
         if let closedError { return closedError }
         entries[id] = entry
         return nil
     }
 
     /// Attaches the caller's continuation; returns an outcome that already arrived, if any.
-    mutating func attach(_ id: RequestID, _ continuation: UnsafeContinuation<RequestOutcome, Never>) -> RequestOutcome? {
+    package mutating func attach(_ id: RequestID, _ continuation: Waiter) -> RequestOutcome? {
         guard var entry = entries[id] else {
             return .failure(closedError ?? MCPError(.cancelled, "the request was cancelled"))
         }
@@ -67,7 +86,7 @@ struct PendingRequests {
 
     /// Ends request `id` with `outcome`. Returns the waiter to resume, or nil (unknown id, or
     /// no waiter yet: then the outcome is kept for ``attach(_:_:)``).
-    mutating func complete(_ id: RequestID, _ outcome: RequestOutcome) -> (known: Bool, resume: Resume?) {
+    package mutating func complete(_ id: RequestID, _ outcome: RequestOutcome) -> (known: Bool, resume: Resume?) {
         guard var entry = entries[id] else { return (false, nil) }
         if let continuation = entry.continuation {
             entries[id] = nil
@@ -79,15 +98,15 @@ struct PendingRequests {
     }
 
     /// The method of request `id`, while it is in flight.
-    func method(of id: RequestID) -> String? { entries[id]?.method }
+    package func method(of id: RequestID) -> String? { entries[id]?.method }
 
     /// Removes a request without an outcome (the send failed before anyone waited).
-    mutating func remove(_ id: RequestID) {
+    package mutating func remove(_ id: RequestID) {
         entries[id] = nil
     }
 
     /// A progress notification for `token`: the callback to run and, if opted in, a later deadline.
-    mutating func progress(_ token: ProgressToken, now: ContinuousClock.Instant) -> (@Sendable (ProgressParams) -> Void)? {
+    package mutating func progress(_ token: ProgressToken, now: ContinuousClock.Instant) -> (@Sendable (ProgressParams) -> Void)? {
         guard var entry = entries[token] else { return nil }
         entry.answerStarted = true
         if entry.resetOnProgress { entry.deadline = min(now + entry.timeout, entry.hardDeadline) }
@@ -96,7 +115,7 @@ struct PendingRequests {
     }
 
     /// Every request whose deadline has passed, removed, with the waiters to fail.
-    mutating func expire(now: ContinuousClock.Instant) -> [(RequestID, String, Resume?)] {
+    package mutating func expire(now: ContinuousClock.Instant) -> [(RequestID, String, Resume?)] {
         var expired: [(RequestID, String, Resume?)] = []
         for (id, entry) in entries where entry.deadline <= now {
             var error = MCPError(.timeout, "\(entry.method) timed out after \(entry.timeout)")
@@ -108,13 +127,13 @@ struct PendingRequests {
     }
 
     /// The earliest deadline in the table.
-    var earliestDeadline: ContinuousClock.Instant? {
+    package var earliestDeadline: ContinuousClock.Instant? {
         entries.values.lazy.map(\.deadline).min()
     }
 
     /// Fails every request in flight with `error`, leaving the table open for new ones (the
     /// connection was lost and will be re-established).
-    mutating func abortAll(_ error: MCPError) -> [Resume] {
+    package mutating func abortAll(_ error: MCPError) -> [Resume] {
         let resumes = entries.values.compactMap { entry in
             entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }
         }
@@ -128,7 +147,7 @@ struct PendingRequests {
     }
 
     /// Closes the table: every waiter fails with `error`, and later registrations fail at once.
-    mutating func close(_ error: MCPError) -> [Resume] {
+    package mutating func close(_ error: MCPError) -> [Resume] {
         if closedError == nil { closedError = error }
         let resumes = entries.values.compactMap { entry in
             entry.continuation.map { Resume(continuation: $0, outcome: .failure(error)) }
@@ -137,3 +156,7 @@ struct PendingRequests {
         return resumes
     }
 }
+
+extension PendingRequests: Sendable where Waiter: Sendable {}
+extension PendingRequests.Entry: Sendable where Waiter: Sendable {}
+extension PendingRequests.Resume: Sendable where Waiter: Sendable {}

@@ -70,11 +70,16 @@ extension ClientSession {
         var rounds = 0
         var recovered = false
         while true {
-            guard let negotiation = self.negotiation else {
+            // One look at the state per attempt: the version in force, the log level, and
+            // whether a restarted legacy server needs the handshake first.
+            let (current, logLevel, handshakeNeeded) = state.withLock { state in
+                (state.negotiation, state.logLevel, state.negotiation?.era == .legacy ? state.takeHandshakeNeeded() : false)
+            }
+            guard let negotiation = current else {
                 throw MCPError(.protocolError, "the session has not negotiated a protocol version")
             }
             let generation = reinitialization.current
-            if negotiation.era == .legacy, handshakeNeeded.exchange(false, ordering: .acquiring) {
+            if handshakeNeeded {
                 try await reestablishLegacySession(seenGeneration: generation)
                 continue
             }
@@ -83,7 +88,7 @@ extension ClientSession {
                 var meta = sent.object("_meta") ?? [:]
                 if negotiation.era == .modern {
                     meta.merge(negotiation.requestMeta)
-                    if let level = logLevel.withLock({ $0 }) { meta[MetaKey.logLevel] = .string(level.rawValue) }
+                    if let logLevel { meta[MetaKey.logLevel] = .string(logLevel.rawValue) }
                 }
                 if let extra = options.meta { meta.merge(extra) }
                 sent["_meta"] = .object(meta)

@@ -24,30 +24,30 @@ extension ClientSession: TransportInbound {
     }
 
     public func receiveMalformed(_ error: TransportError) {
-        malformedCount.add(1, ordering: .relaxed)
+        state.withLock { $0.malformedMessages += 1 }
         logger.warning("unreadable message from server", metadata: ["error": "\(error.message)"])
         publish(event: .malformedMessage(error))
     }
 
     public func requestFailed(_ id: RequestID, _ error: TransportError) {
-        let method = pending.withLock { $0.method(of: id) } ?? "request \(id)"
+        let method = state.withLock { $0.requests.method(of: id) } ?? "request \(id)"
         complete(id, .failure(MCPError(transport: error, while: method)))
     }
 
     public func closed(_ error: TransportError?) {
+        // Closed by the other side (a process that exited, a stream that ended): the session
+        // is over too, for everyone waiting on it and everyone who asks later.
         let failure = error.map { MCPError(transport: $0, while: "the connection") }
-            ?? MCPError(.transportClosed, "the connection was closed")
-        failAll(failure)
-        finishStreams(closedBy: error == nil ? nil : failure)
+            ?? MCPError(.transportClosed, "the connection was closed by the server")
+        end(failure)
     }
 
     public func connectionLost(_ error: TransportError) {
         let failure = MCPError(transport: error, while: "the connection")
-        let resumes = pending.withLock { $0.abortAll(failure) }
+        // A restarted legacy server knows nothing of our handshake: the state asks for it
+        // again before the next request. Modern servers need nothing.
+        let resumes = state.withLock { $0.connectionLost(failure) }
         for resume in resumes { resume.continuation.resume(returning: resume.outcome) }
-        // A restarted legacy server knows nothing of our handshake: do it again before the
-        // next request. Modern servers need nothing.
-        if negotiation?.era == .legacy { handshakeNeeded.store(true, ordering: .releasing) }
         toolCatalog.invalidate()
         if let chain {
             let name = serverName
@@ -57,7 +57,7 @@ extension ClientSession: TransportInbound {
     }
 
     private func complete(_ id: RequestID, _ outcome: RequestOutcome) {
-        let (known, resume) = pending.withLock { $0.complete(id, outcome) }
+        let (known, resume) = state.withLock { $0.requests.complete(id, outcome) }
         if let resume {
             resume.continuation.resume(returning: resume.outcome)
         } else if !known {
@@ -70,12 +70,11 @@ extension ClientSession: TransportInbound {
         let typed = ServerNotification(notification)
         switch typed {
         case .progress(let progress):
-            if let callback = pending.withLock({ $0.progress(progress.progressToken, now: .now) }) {
+            if let callback = state.withLock({ $0.requests.progress(progress.progressToken, now: .now) }) {
                 callback(progress)
             }
         case .cancelled(let cancelled):
-            let task = serverRequestTasks.withLock { $0[cancelled.requestId] }
-            task?.cancel()
+            state.withLock { $0.serverRequests[cancelled.requestId] }?.cancel()
         case .toolsListChanged:
             toolCatalog.invalidate()
         default:
@@ -95,77 +94,75 @@ extension ClientSession: TransportInbound {
     /// Each call makes a new, independent stream. If a reader falls behind by more than
     /// ``ClientConfiguration/notificationBufferSize`` notifications, the oldest are dropped
     /// (and a ``SessionEvent/notificationsDropped(count:)`` event says so), so a slow reader
-    /// never makes memory grow without bound.
+    /// never makes memory grow without bound. The stream finishes when the session ends, and
+    /// one asked for after that is finished already.
     public func notifications() -> AsyncStream<ServerNotification> {
-        let key = subscriberCounter.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(
             of: ServerNotification.self,
             bufferingPolicy: .bufferingNewest(configuration.notificationBufferSize)
         )
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.notificationSubscribers.withLock { $0.removeValue(forKey: key) }
-        }
-        let closed = lifecycle.withLock { $0.closed }
-        if closed {
+        subscribe(.notifications(continuation)) { _ in continuation.finish() }
+        return stream
+    }
+
+    /// A stream of things that happen to the session itself (unreadable messages, lost
+    /// connections, closing). It ends with ``SessionEvent/closed(_:)`` when the session ends;
+    /// one asked for after that gets that event and finishes at once.
+    public func events() -> AsyncStream<SessionEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(256))
+        subscribe(.events(continuation)) { error in
+            continuation.yield(.closed(error))
             continuation.finish()
-        } else {
-            notificationSubscribers.withLock { $0[key] = continuation }
         }
         return stream
     }
 
-    /// A stream of things that happen to the session itself (unreadable messages, closing).
-    public func events() -> AsyncStream<SessionEvent> {
-        let key = subscriberCounter.add(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(256))
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.eventSubscribers.withLock { $0.removeValue(forKey: key) }
+    /// Registers `subscriber`, or finishes it at once if the session has ended.
+    private func subscribe(_ subscriber: Subscriber, finished: (MCPError?) -> Void) {
+        switch state.withLock({ $0.subscribe(subscriber) }) {
+        case .registered(let key):
+            switch subscriber {
+            case .notifications(let continuation):
+                continuation.onTermination = { [weak self] _ in self?.state.withLock { $0.unsubscribe(key) } }
+            case .events(let continuation):
+                continuation.onTermination = { [weak self] _ in self?.state.withLock { $0.unsubscribe(key) } }
+            }
+        case .finishNow(let endedBy):
+            finished(endedBy)
         }
-        eventSubscribers.withLock { $0[key] = continuation }
-        return stream
     }
 
     func publish(_ notification: ServerNotification) {
-        let subscribers = notificationSubscribers.withLock { Array($0.values) }
         var dropped = 0
-        for subscriber in subscribers {
-            if case .dropped = subscriber.yield(notification) { dropped += 1 }
+        for subscriber in state.withLock({ $0.currentSubscribers }) {
+            guard case .notifications(let continuation) = subscriber else { continue }
+            if case .dropped = continuation.yield(notification) { dropped += 1 }
         }
         if dropped > 0 { publish(event: .notificationsDropped(count: dropped)) }
     }
 
     func publish(event: SessionEvent) {
-        for subscriber in eventSubscribers.withLock({ Array($0.values) }) { subscriber.yield(event) }
-    }
-
-    func finishStreams(closedBy error: MCPError?) {
-        publish(event: .closed(error))
-        let notifications = notificationSubscribers.withLock { subscribers in
-            defer { subscribers.removeAll() }
-            return Array(subscribers.values)
+        for subscriber in state.withLock({ $0.currentSubscribers }) {
+            guard case .events(let continuation) = subscriber else { continue }
+            continuation.yield(event)
         }
-        for subscriber in notifications { subscriber.finish() }
-        let events = eventSubscribers.withLock { subscribers in
-            defer { subscribers.removeAll() }
-            return Array(subscribers.values)
-        }
-        for subscriber in events { subscriber.finish() }
     }
 
     // MARK: - Requests from the server (legacy revisions)
 
     private func startServerRequest(_ request: JSONRPCRequest) {
-        serverRequestTasks.withLock { tasks in
+        state.withLock { state in
+            guard !state.isEnded else { return }
             // The reader must not wait for a handler (a person may be answering an
             // elicitation), so each server request runs in a task of its own, tracked so a
             // `notifications/cancelled` or closing the session can cancel it.
-            tasks[request.id] = Task { [weak self] in
+            state.serverRequests[request.id] = Task { [weak self] in
                 guard let self else { return }
                 let reply = await self.answer(request)
                 try? await self.transport.send(
                     OutboundMessage(reply, protocolVersion: self.negotiation?.protocolVersion)
                 )
-                _ = self.serverRequestTasks.withLock { $0.removeValue(forKey: request.id) }
+                _ = self.state.withLock { $0.serverRequests.removeValue(forKey: request.id) }
             }
         }
     }

@@ -160,7 +160,7 @@ extension ClientSession {
     /// servers, a `subscriptions/listen` stream on modern ones.
     public func subscribe(toResource uri: String) async throws(MCPError) {
         if era == .modern {
-            var filter = listenState.withLock { $0.filter } ?? defaultListenFilter()
+            var filter = state.withLock { $0.listen.filter } ?? defaultListenFilter()
             var uris = filter.resourceSubscriptions
             guard !uris.contains(uri) else { return }
             uris.append(uri)
@@ -179,7 +179,7 @@ extension ClientSession {
     /// Stops notifications about `uri`.
     public func unsubscribe(fromResource uri: String) async throws(MCPError) {
         if era == .modern {
-            guard let filter = listenState.withLock({ $0.filter }) else { return }
+            guard let filter = state.withLock({ $0.listen.filter }) else { return }
             try await listen(
                 SubscriptionFilter(
                     toolsListChanged: filter.toolsListChanged,
@@ -232,7 +232,7 @@ extension ClientSession {
     /// servers; on modern ones, a `_meta` member of every later request.
     public func setLogLevel(_ level: LoggingLevel) async throws(MCPError) {
         if era == .modern {
-            logLevel.withLock { $0 = level }
+            state.withLock { $0.logLevel = level }
         } else {
             _ = try await request(Method.loggingSetLevel, params: ["level": .string(level.rawValue)])
         }

@@ -6,9 +6,16 @@ public import MCPWire
 import Synchronization
 
 /// The `subscriptions/listen` stream a modern session keeps open.
-struct ListenState {
+package struct ListenState {
     var filter: SubscriptionFilter?
     var task: Task<Void, Never>?
+
+    package init() {}
+
+    init(filter: SubscriptionFilter?, task: Task<Void, Never>?) {
+        self.filter = filter
+        self.task = task
+    }
 }
 
 extension ClientSession {
@@ -72,16 +79,21 @@ extension ClientSession {
                 backoff = min(backoff * 2, Self.relistenBackoff.upperBound)
             }
         }
-        listenState.withLock { $0 = ListenState(filter: filter, task: task) }
+        let ended = state.withLock { state -> Bool in
+            if state.isEnded { return true }
+            state.listen = ListenState(filter: filter, task: task)
+            return false
+        }
+        if ended {
+            task.cancel()
+            throw MCPError(.transportClosed, "the session is closed")
+        }
         // The server must acknowledge first; do not wait for that longer than for any answer.
         let deadline = configuration.defaultTimeout
-        let timer = Task {
-            try await Task.sleep(for: deadline)
-            acknowledged.resume(throwing: MCPError(.timeout, "subscriptions/listen was not acknowledged within \(deadline)"))
-        }
-        defer { timer.cancel() }
         do {
-            let granted = try await acknowledged.wait()
+            let granted = try await acknowledged.wait(atMost: deadline) {
+                .failure(MCPError(.timeout, "subscriptions/listen was not acknowledged within \(deadline)"))
+            }
             logger.debug("subscription acknowledged", metadata: ["filter": "\(granted)"])
         } catch let error as MCPError {
             stopListening()
@@ -96,15 +108,13 @@ extension ClientSession {
     static var relistenBackoff: ClosedRange<Duration> { .milliseconds(50) ... .seconds(30) }
 
     /// Whether the session (not just the connection) has ended.
-    var isClosedForGood: Bool {
-        lifecycle.withLock { $0.closed } || pending.withLock { $0.closedError != nil }
-    }
+    var isClosedForGood: Bool { state.withLock { $0.isEnded } }
 
     /// Closes the `subscriptions/listen` stream, if one is open.
     func stopListening() {
-        let task = listenState.withLock { state -> Task<Void, Never>? in
-            defer { state.task = nil }
-            return state.task
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.listen.task = nil }
+            return state.listen.task
         }
         task?.cancel()
     }

@@ -1,4 +1,4 @@
-import JSONCore
+package import JSONCore
 import JSONSchema
 import Logging
 public import MCPTransport
@@ -32,34 +32,41 @@ public final class ClientSession: Sendable {
         public var supportedVersions: [ProtocolVersion]
         /// The `_meta` every modern request carries, built once.
         var requestMeta: JSONObject
+
+        package init(
+            protocolVersion: ProtocolVersion,
+            serverInfo: Implementation?,
+            capabilities: ServerCapabilities,
+            instructions: String?,
+            supportedVersions: [ProtocolVersion],
+            requestMeta: JSONObject = [:]
+        ) {
+            self.protocolVersion = protocolVersion
+            self.serverInfo = serverInfo
+            self.capabilities = capabilities
+            self.instructions = instructions
+            self.supportedVersions = supportedVersions
+            self.requestMeta = requestMeta
+        }
     }
 
     public let transport: any Transport
     public let configuration: ClientConfiguration
     let logger: Logger
-    let pending = Mutex(PendingRequests())
+    /// Everything that changes while the session runs: one state machine behind one lock.
+    let state = Mutex(SessionStateMachine<UnsafeContinuation<RequestOutcome, Never>, Subscriber>())
     let nextID = Atomic<Int>(0)
     let timer = DeadlineTimer()
-    let negotiationState = Mutex<Negotiation?>(nil)
-    let lifecycle = Mutex<Lifecycle>(Lifecycle())
     let toolCatalog = ToolCatalog()
-    let subscriberCounter = Atomic<Int>(0)
-    let notificationSubscribers = Mutex<[Int: AsyncStream<ServerNotification>.Continuation]>([:])
-    let eventSubscribers = Mutex<[Int: AsyncStream<SessionEvent>.Continuation]>([:])
-    let serverRequestTasks = Mutex<[RequestID: Task<Void, Never>]>([:])
-    let logLevel = Mutex<LoggingLevel?>(nil)
-    let listenState = Mutex<ListenState>(ListenState())
     let reinitialization = Reinitialization()
-    let malformedCount = Atomic<Int>(0)
-    /// Set when a legacy server's connection was re-established: run `initialize` again first.
-    let handshakeNeeded = Atomic<Bool>(false)
     /// Whose credentials this session's requests carry, for caches (`cacheScope: private`).
     public let authorizationContext: String
     private static let sessionCounter = Atomic<Int>(0)
 
-    struct Lifecycle {
-        var timerTask: Task<Void, Never>?
-        var closed = false
+    /// A reader of the session's notifications or events.
+    enum Subscriber {
+        case notifications(AsyncStream<ServerNotification>.Continuation)
+        case events(AsyncStream<SessionEvent>.Continuation)
     }
 
     /// The interceptors around every request, with the step that sends to the server last;
@@ -122,6 +129,9 @@ public final class ClientSession: Sendable {
 
     /// Starts the transport and the deadline timer, then negotiates the protocol version.
     public func start() async throws(MCPError) {
+        guard state.withLock({ $0.start() }) else {
+            throw MCPError(.transportClosed, "the session was already started or closed")
+        }
         do {
             try await transport.start(self)
         } catch {
@@ -133,7 +143,11 @@ public final class ClientSession: Sendable {
         let task = Task {
             await timer.run { now in session.value?.expireOverdue(now: now) }
         }
-        lifecycle.withLock { $0.timerTask = task }
+        let closedMeanwhile = state.withLock { state -> Bool in
+            state.timerTask = task
+            return state.isEnded
+        }
+        if closedMeanwhile { timer.stop() }
         try await negotiate()
         try await listenIfConfigured()
     }
@@ -157,33 +171,49 @@ public final class ClientSession: Sendable {
         }
     }
 
-    /// Closes the connection. Requests in flight fail with ``MCPError/Code/transportClosed``.
+    /// Closes the connection. Requests in flight fail with ``MCPError/Code/transportClosed``;
+    /// every stream of notifications and events finishes, and so does any asked for later.
+    /// The transport lets go of the session, so neither keeps the other alive.
     public func close() async {
-        let task: Task<Void, Never>? = lifecycle.withLock { state in
-            if state.closed { return nil }
-            state.closed = true
-            return state.timerTask
-        }
-        guard let task else { return }
-        stopListening()
+        let first = state.withLock { $0.closeRequested() }
+        // Idempotent, and needed even when the transport ended the session itself: it lets
+        // go of the session and of what it holds (an HTTP client, a process).
         await transport.close()
-        failAll(MCPError(.transportClosed, "the session was closed"))
+        if first { end(nil) }
         timer.stop()
-        await task.value
-        for task in serverRequestTasks.withLock({ $0.values }) { task.cancel() }
-        finishStreams(closedBy: nil)
+        await state.withLock({ $0.timerTask })?.value
+    }
+
+    /// The session is over (closed by its owner, or by the transport): fail what waits,
+    /// finish every stream, cancel the tasks it owns. Only the first call does anything.
+    func end(_ error: MCPError?) {
+        let ending = state.withLock { $0.finish(error) }
+        for resume in ending.failing { resume.continuation.resume(returning: resume.outcome) }
+        for task in ending.cancelling { task.cancel() }
+        for subscriber in ending.finishing {
+            switch subscriber {
+            case .notifications(let continuation):
+                continuation.finish()
+            case .events(let continuation):
+                continuation.yield(.closed(ending.error))
+                continuation.finish()
+            }
+        }
+        timer.stop()
     }
 
     /// The negotiated protocol version, era, server identity and capabilities.
-    public var negotiation: Negotiation? { negotiationState.withLock { $0 } }
+    public var negotiation: Negotiation? { state.withLock { $0.negotiation } }
     public var protocolVersion: ProtocolVersion? { negotiation?.protocolVersion }
     public var era: ProtocolEra? { negotiation?.era }
     public var serverInfo: Implementation? { negotiation?.serverInfo }
     public var serverCapabilities: ServerCapabilities { negotiation?.capabilities ?? ServerCapabilities() }
     /// How many unreadable frames the server has sent on this session.
-    public var malformedMessages: Int { malformedCount.load(ordering: .relaxed) }
+    public var malformedMessages: Int { state.withLock { $0.malformedMessages } }
     /// How many requests are in flight.
-    public var requestsInFlight: Int { pending.withLock { $0.count } }
+    public var requestsInFlight: Int { state.withLock { $0.requests.count } }
+    /// Whether the session has ended: closed by its owner, or by the transport.
+    public var isClosed: Bool { state.withLock { $0.isEnded } }
 
     // MARK: - Sending requests
 
@@ -210,7 +240,7 @@ public final class ClientSession: Sendable {
         let deadline = now + timeout
         let hardDeadline: ContinuousClock.Instant =
             options.resetTimeoutOnProgress ? now + (options.maximumTotalTimeout ?? .seconds(86_400 * 365)) : deadline
-        let entry = PendingRequests.Entry(
+        let entry = PendingRequests<UnsafeContinuation<RequestOutcome, Never>>.Entry(
             deadline: deadline,
             timeout: timeout,
             hardDeadline: hardDeadline,
@@ -218,25 +248,25 @@ public final class ClientSession: Sendable {
             resetOnProgress: options.resetTimeoutOnProgress,
             method: method
         )
-        if let error = pending.withLock({ $0.register(id, entry: entry) }) { return (id, .failure(error)) }
+        if let error = state.withLock({ $0.requests.register(id, entry: entry) }) { return (id, .failure(error)) }
         timer.arm(for: deadline)
 
         let request = JSONRPCRequest(id: id, method: method, params: params)
         do {
             try await transport.send(OutboundMessage(.request(request), protocolVersion: protocolVersion, headers: headers))
         } catch {
-            pending.withLock { $0.remove(id) }
+            state.withLock { $0.requests.remove(id) }
             return (id, .failure(MCPError(transport: error, while: method)))
         }
 
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<RequestOutcome, Never>) in
-                if let ready = pending.withLock({ $0.attach(id, continuation) }) {
+                if let ready = state.withLock({ $0.requests.attach(id, continuation) }) {
                     continuation.resume(returning: ready)
                 }
             }
         } onCancel: {
-            let (_, resume) = pending.withLock { $0.complete(id, .failure(MCPError(.cancelled, "\(method) was cancelled"))) }
+            let (_, resume) = state.withLock { $0.requests.complete(id, .failure(MCPError(.cancelled, "\(method) was cancelled"))) }
             resume?.continuation.resume(returning: resume!.outcome)
         }
         if case .failure(let error) = outcome, error.code == .cancelled || error.code == .timeout {
@@ -270,16 +300,11 @@ public final class ClientSession: Sendable {
 
     /// Removes requests whose deadline passed; returns the next deadline.
     func expireOverdue(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        let (expired, next) = pending.withLock { table in (table.expire(now: now), table.earliestDeadline) }
+        let (expired, next) = state.withLock { state in (state.requests.expire(now: now), state.requests.earliestDeadline) }
         for (_, _, resume) in expired {
             resume?.continuation.resume(returning: resume!.outcome)
         }
         return next
-    }
-
-    func failAll(_ error: MCPError) {
-        let resumes = pending.withLock { $0.close(error) }
-        for resume in resumes { resume.continuation.resume(returning: resume.outcome) }
     }
 }
 
