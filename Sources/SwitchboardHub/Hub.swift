@@ -516,27 +516,46 @@ public final class Hub: Sendable {
         let ready = state.withLock { state in state.configuration.servers.compactMap { state.servers[$0.name] }.filter { $0.phase == .ready } }
         var listed: [String: [Resource]] = [:]
         var failures: [String: MCPError] = [:]
-        await withTaskGroup(of: (String, Result<[Resource], MCPError>).self) { group in
+        // A struct, not a tuple, as the children's result, and the child's work in a function
+        // of its own: Swift 6.3.1 miscompiles (in optimized builds) a task-group child that
+        // returns a tuple from inside a `do`/`catch`, corrupting the result (a crash in
+        // `TaskGroup.awaitAllRemainingTasks`).
+        await withTaskGroup(of: ServerListing.self) { group in
             for entry in ready {
-                group.addTask {
-                    let name = entry.definition.name
-                    guard entry.pool.anySession?.serverCapabilities.resources != nil else { return (name, .success([])) }
-                    do throws(MCPError) {
-                        return (name, .success(try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
-                            try await session.allResources(options: RequestOptions(deadline: deadline))
-                        } unavailable: { MCPError(.connectionFailed, "server \"\(name)\" has no replica connected") }))
-                    } catch { return (name, .failure(error)) }
-                }
+                group.addTask { await Self.listResources(of: entry) }
             }
-            for await (name, outcome) in group {
-                switch outcome {
-                case .success(let resources): listed[name] = resources
-                case .failure(let error): failures[name] = error
+            for await listing in group {
+                switch listing.outcome {
+                case .success(let resources): listed[listing.server] = resources
+                case .failure(let error): failures[listing.server] = error
                 }
             }
         }
         let order = ready.map(\.definition.name)
         return (order.flatMap { server in (listed[server] ?? []).map { ServerResource(server: server, resource: $0) } }, failures)
+    }
+
+    /// One server's resources, or why they could not be listed.
+    struct ServerListing: Sendable {
+        var server: String
+        var outcome: Result<[Resource], MCPError>
+    }
+
+    private static func listResources(of entry: ServerEntry) async -> ServerListing {
+        let name = entry.definition.name
+        guard entry.pool.anySession?.serverCapabilities.resources != nil else { return ServerListing(server: name, outcome: .success([])) }
+        let outcome: Result<[Resource], MCPError>
+        do throws(MCPError) {
+            let resources = try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+                try await session.allResources(options: RequestOptions(deadline: deadline))
+            } unavailable: {
+                MCPError(.connectionFailed, "server \"\(name)\" has no replica connected")
+            }
+            outcome = .success(resources)
+        } catch {
+            outcome = .failure(error)
+        }
+        return ServerListing(server: name, outcome: outcome)
     }
 
     /// Reads a resource: from `server` when named, else from the one server that lists `uri`,

@@ -165,12 +165,18 @@ extension ClientSession {
     func fulfilAll(_ requests: [(key: String, request: InputRequest)], for method: String) async throws(MCPError) -> JSONObject? {
         guard !requests.isEmpty else { return nil }
         do {
-            return try await withThrowingTaskGroup(of: (String, JSONObject).self) { group in
+            // A struct as the children's result: Swift 6.3.1 miscompiles tuple results of
+            // task-group children in some shapes (see `Hub.resources()`).
+            struct Answer: Sendable {
+                var key: String
+                var response: JSONObject
+            }
+            return try await withThrowingTaskGroup(of: Answer.self) { group in
                 for (key, request) in requests {
-                    group.addTask { (key, try await self.fulfil(request)) }
+                    group.addTask { Answer(key: key, response: try await self.fulfil(request)) }
                 }
                 var responses = JSONObject()
-                for try await (key, response) in group { responses[key] = .object(response) }
+                for try await answer in group { responses[answer.key] = .object(answer.response) }
                 // Keep the server's order, for readability of what goes back.
                 var ordered = JSONObject()
                 for (key, _) in requests { ordered[key] = responses[key] }
