@@ -39,21 +39,17 @@ struct CallCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration, handlers: TerminalHandlers.make()) { hub in
-                    let (serverName, name) = try hub.resolve(tool)
-                    if hub.status(of: serverName)?.phase != .ready { ServerOptions.reportProblems(of: hub) }
-                    let definition = hub.tools.first { $0.server == serverName && $0.tool.name == name }?.tool
-                    try await call(definition: definition) { arguments, options async throws(MCPError) in
-                        try await hub.callTool(serverName + configuration.separator + name, arguments: arguments, options: options)
-                    }
-                }
-                return
-            }
-            try await server.withSession(handlers: TerminalHandlers.make()) { session in
-                let definition = args == nil && !pairs.isEmpty ? try await session.tool(named: tool) : nil
+            let selection = try server.selection()
+            let configuration = selection.configuration
+            // A qualified name needs only its server started; a bare one may be any server's.
+            let target = selection.only ?? QualifiedName.parse(tool, separator: configuration.separator) { configuration.server(named: $0) != nil }?.server
+            try await server.withHub(selection, handlers: TerminalHandlers.make(), servers: target.map { [$0] }) { hub in
+                if let target { _ = try hub.session(for: target) }
+                let route = try hub.resolve(tool)
+                let definition = hub.tools.first { $0.server == route.server && $0.tool.name == route.tool }?.tool
+                let qualified = QualifiedName(server: route.server, name: route.tool, separator: configuration.separator).description
                 try await call(definition: definition) { arguments, options async throws(MCPError) in
-                    try await session.callTool(tool, arguments: arguments, options: options)
+                    try await hub.callTool(qualified, arguments: arguments, options: options)
                 }
             }
         }

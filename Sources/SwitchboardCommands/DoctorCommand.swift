@@ -48,8 +48,7 @@ struct DoctorCommand: AsyncParsableCommand {
                 }
                 servers = [one]
             }
-            let http = servers.contains(where: \.usesHTTP) ? try CommandEnvironment.requireHTTP() : nil
-            let connector = CommandLineConnector(stdio: StdioConnector(), http: http)
+            let connector = try server.connector(for: SwitchboardConfiguration(file: configuration.file, servers: servers))
             // Every server at once (a hung one costs its timeout, not everyone's); reported in file order.
             var results: [String: [Step]] = [:]
             await withTaskGroup(of: (String, [Step]).self) { group in
@@ -85,7 +84,7 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     /// The steps for one server, up to the first that fails.
-    func check(_ definition: ServerDefinition, in configuration: SwitchboardConfiguration, connector: CommandLineConnector) async -> [Step] {
+    func check(_ definition: ServerDefinition, in configuration: SwitchboardConfiguration, connector: any EndpointConnector) async -> [Step] {
         var steps: [Step] = []
         let endpoint = definition.primary
         switch endpoint {
@@ -110,7 +109,9 @@ struct DoctorCommand: AsyncParsableCommand {
         )
         let session: ClientSession
         do {
-            session = try await connector.connect(endpoint, settings: settings, configuration: clientConfiguration)
+            var options = server.connectionOptions
+            options.stdio.restart = .never
+            session = try await connector.connect(endpoint, options: options, configuration: clientConfiguration)
         } catch {
             steps.append(Self.diagnose(error, endpoint: endpoint))
             return steps
@@ -135,7 +136,7 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     /// Which step a connection error belongs to, and what to do about it.
-    static func diagnose(_ error: MCPError, endpoint: EndpointDefinition) -> Step {
+    static func diagnose(_ error: MCPError, endpoint: Endpoint) -> Step {
         let transport = error.transportError
         let stderr = transport?.stderrTail.suffix(3).joined(separator: " | ") ?? ""
         if let status = transport?.httpStatus {
@@ -178,6 +179,6 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 }
 
-extension EndpointDefinition {
+extension Endpoint {
     var isStdio: Bool { if case .stdio = self { true } else { false } }
 }

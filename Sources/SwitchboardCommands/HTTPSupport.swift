@@ -16,13 +16,8 @@ import Darwin
 /// command needs HTTP (`--url`, an HTTP server in `--config`, `demo-server --http`), it hands
 /// the whole command line to `switchboard-http`, its sibling binary, which provides this.
 public protocol HTTPSupport: Sendable {
-    /// Connects to an MCP server at `url`.
-    func connect(
-        url: String,
-        options: HTTPOptions,
-        transport: HTTPTransportChoice,
-        configuration: ClientConfiguration
-    ) async throws(MCPError) -> ClientSession
+    /// Reaches every kind of endpoint, URLs included.
+    var connector: any EndpointConnector { get }
 
     /// Serves `server` over Streamable HTTP until stopped.
     func serve(

@@ -15,7 +15,7 @@ struct InfoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (_, description) = try server.endpoint(try server.configuredServer())
+            let description = try server.selection().description
             try await server.withSession { session in
                 guard let negotiation = session.negotiation else { return }
                 if output.json {

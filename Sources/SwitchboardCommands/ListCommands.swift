@@ -13,37 +13,31 @@ struct ToolsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration) { hub in
+            let selection = try server.selection()
+            try await server.withHub(selection) { hub in
+                // One server: its own names (a failure to connect is that server's error);
+                // several: qualified names, with the servers that failed reported.
+                if let only = selection.only {
+                    _ = try hub.session(for: only)
+                } else {
                     ServerOptions.reportProblems(of: hub)
-                    let tools = hub.tools
-                    if output.json {
-                        let items: [JSONValue] = tools.map { tool in
-                            var object = tool.tool.jsonValue.objectValue ?? [:]
-                            object["name"] = .string(tool.qualifiedName)
-                            object["server"] = .string(tool.server)
-                            return .object(object)
-                        }
-                        Terminal.output(JSONValue.object(["tools": .array(items)]).serializedString(options: .prettyPrinted))
-                        return
-                    }
-                    var table = TextTable("name", "hints", "description")
-                    for tool in tools {
-                        table.add(tool.qualifiedName, hints(tool.tool.annotations), tool.tool.description ?? tool.tool.title ?? "")
-                    }
-                    Terminal.output(tools.isEmpty ? "(no tools)" : table.render())
                 }
-                return
-            }
-            try await server.withSession { session in
-                let tools = try await session.allTools()
+                let tools = hub.tools
+                let single = selection.only != nil
                 if output.json {
-                    Terminal.output(JSONValue.object(["tools": .array(tools.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                    let items: [JSONValue] = tools.map { tool in
+                        guard !single else { return tool.tool.jsonValue }
+                        var object = tool.tool.jsonValue.objectValue ?? [:]
+                        object["name"] = .string(tool.qualifiedName)
+                        object["server"] = .string(tool.server)
+                        return .object(object)
+                    }
+                    Terminal.output(JSONValue.object(["tools": .array(items)]).serializedString(options: .prettyPrinted))
                     return
                 }
                 var table = TextTable("name", "hints", "description")
                 for tool in tools {
-                    table.add(tool.name, hints(tool.annotations), tool.description ?? tool.title ?? "")
+                    table.add(single ? tool.tool.name : tool.qualifiedName, hints(tool.tool.annotations), tool.tool.description ?? tool.tool.title ?? "")
                 }
                 Terminal.output(tools.isEmpty ? "(no tools)" : table.render())
             }
@@ -68,19 +62,18 @@ struct ResourcesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration) { hub in
-                    ServerOptions.reportProblems(of: hub)
-                    let (resources, failures) = await hub.resources()
-                    for (name, error) in failures.sorted(by: { $0.key < $1.key }) {
-                        Terminal.error("warning: server \"\(name)\" could not list its resources: \(error.message)")
-                    }
-                    show(resources.map { ($0.server, $0.resource) })
+            let selection = try server.selection()
+            try await server.withHub(selection) { hub in
+                if let only = selection.only {
+                    show(try await hub.session(for: only).allResources().map { (nil, $0) })
+                    return
                 }
-                return
-            }
-            try await server.withSession { session in
-                show(try await session.allResources().map { (nil, $0) })
+                ServerOptions.reportProblems(of: hub)
+                let (resources, failures) = await hub.resources()
+                for (name, error) in failures.sorted(by: { $0.key < $1.key }) {
+                    Terminal.error("warning: server \"\(name)\" could not list its resources: \(error.message)")
+                }
+                show(resources.map { ($0.server, $0.resource) })
             }
         }
     }
@@ -140,11 +133,11 @@ struct ReadCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration) { hub in show(try await hub.readResource(uri)) }
-                return
+            let selection = try server.selection()
+            try await server.withHub(selection) { hub in
+                if let only = selection.only { _ = try hub.session(for: only) }
+                show(try await hub.readResource(uri, server: selection.only))
             }
-            try await server.withSession { session in show(try await session.readResource(uri)) }
         }
     }
 
@@ -171,15 +164,14 @@ struct PromptsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration) { hub in
-                    ServerOptions.reportProblems(of: hub)
-                    show(hub.prompts.map { ($0.qualifiedName, $0.prompt) })
+            let selection = try server.selection()
+            try await server.withHub(selection) { hub in
+                if let only = selection.only {
+                    show(try await hub.session(for: only).allPrompts().map { ($0.name, $0) })
+                    return
                 }
-                return
-            }
-            try await server.withSession { session in
-                show(try await session.allPrompts().map { ($0.name, $0) })
+                ServerOptions.reportProblems(of: hub)
+                show(hub.prompts.map { ($0.qualifiedName, $0.prompt) })
             }
         }
     }
@@ -223,11 +215,12 @@ struct PromptCommand: AsyncParsableCommand {
         }
         let promptArguments = arguments
         try await reporting {
-            if let configuration = try server.hubConfiguration() {
-                try await server.withHub(configuration) { hub in show(try await hub.getPrompt(name, arguments: promptArguments)) }
+            let selection = try server.selection()
+            if selection.only != nil {
+                try await server.withSession { session in show(try await session.getPrompt(name, arguments: promptArguments)) }
                 return
             }
-            try await server.withSession { session in show(try await session.getPrompt(name, arguments: promptArguments)) }
+            try await server.withHub(selection) { hub in show(try await hub.getPrompt(name, arguments: promptArguments)) }
         }
     }
 

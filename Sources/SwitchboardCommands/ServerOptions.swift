@@ -6,6 +6,7 @@ import MCPTransport
 import MCPWire
 import Switchboard
 import SwitchboardConfiguration
+import SwitchboardHub
 
 /// Which server to talk to, and how. Shared by every client command.
 struct ServerOptions: ParsableArguments {
@@ -85,14 +86,10 @@ struct ServerOptions: ParsableArguments {
         return result
     }
 
-    /// A server to connect to.
-    enum Endpoint {
-        case stdio(ProcessConfiguration, StdioTransport.Options)
-        case http(url: String, options: HTTPOptions, transport: HTTPTransportChoice)
-    }
-
-    /// Switchboard's settings for the chosen server: its interceptor chain and trust.
+    /// Switchboard's settings for one server: its interceptor chain, trust and safe tools.
     struct Settings {
+        /// The server's name in metrics and caches; `nil` for a server named on the command
+        /// line, which goes by the name it reports.
         var name: String?
         var interceptors: [JSONValue]
         var trustAnnotations: Bool
@@ -100,46 +97,123 @@ struct ServerOptions: ParsableArguments {
         var file: String
     }
 
-    /// The chosen server and the file it is in, when --config names one.
-    ///
-    /// Without --server, a command about one server uses the file's only enabled server; a
-    /// file with several is an error that lists them (commands such as `tools` and `call`
-    /// work across all of them instead).
-    func configuredServer() throws(ConfigurationProblem) -> ConfiguredServer? {
-        guard stdio == nil, url == nil else { return nil }
-        let loader = ConfigurationFiles.loader
-        guard let config = loader.locate(explicit: config)?.path else {
-            guard let server else { return nil }
-            throw ConfigurationProblem("--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))")
+    /// The servers a command works with, as a hub's configuration: the file's servers (all,
+    /// or the one `--server` names), or a single server from `--stdio` or `--url`, or the
+    /// built-in demo server when nothing names one.
+    struct Selection {
+        var configuration: SwitchboardConfiguration
+        /// The one server a command about one server uses; `nil` when several are selected.
+        var only: String?
+        /// Named on the command line (or the built-in demo), not read from a file.
+        var adHoc: Bool
+        /// How to show it: a command line, a URL, or a configured server's name with its endpoint.
+        var description: String
+
+        /// The server commands about one server use, or an error listing the choices.
+        func single() throws(ConfigurationProblem) -> String {
+            if let only { return only }
+            let enabled = configuration.enabledServers.map(\.name)
+            throw ConfigurationProblem(
+                "\(configuration.file) has \(enabled.count) servers (\(enabled.joined(separator: ", "))); pick one with --server NAME")
         }
-        let configuration = try ConfigurationFiles.load(config)
-        guard let server else {
-            let enabled = configuration.enabledServers
-            guard enabled.count == 1 else {
-                throw ConfigurationProblem(
-                    "\(config) has \(enabled.count) servers (\(enabled.map(\.name).joined(separator: ", "))); pick one with --server NAME")
-            }
-            return ConfiguredServer(definition: enabled[0], settings: configuration.effectiveSettings(of: enabled[0]), file: config)
-        }
-        guard let definition = configuration.server(named: server) else {
-            let names = configuration.servers.map(\.name)
-            let hint = Suggestion.closest(to: server, in: names).map { "did you mean \"\($0)\"? " } ?? ""
-            throw ConfigurationProblem("no server named \"\(server)\" in \(config); \(hint)it has: \(names.joined(separator: ", "))")
-        }
-        if definition.disabled { throw ConfigurationProblem("server \"\(server)\" is disabled in \(config) (\"disabled\": true)") }
-        return ConfiguredServer(definition: definition, settings: configuration.effectiveSettings(of: definition), file: config)
     }
 
-    /// The settings for the chosen server, from --config (when given) and the flags.
-    func settings(_ configured: ConfiguredServer?) -> Settings {
-        var settings = Settings(name: nil, interceptors: InterceptorRegistry.defaultChain, trustAnnotations: trustAnnotations, file: "(defaults)")
-        if let configured {
-            settings.name = configured.definition.name
-            settings.interceptors = configured.settings.interceptors ?? InterceptorRegistry.defaultChain
-            settings.trustAnnotations = trustAnnotations || configured.settings.trustAnnotations == true
-            settings.safeTools = configured.settings.safeTools ?? []
-            settings.file = configured.file
+    /// The name a server named on the command line goes by in messages: its command's file
+    /// name, or its URL's host.
+    static func adHocName(command: String) -> String {
+        let name = command.split(separator: "/").last.map(String.init) ?? ""
+        return name.isEmpty ? "server" : name
+    }
+
+    static func adHocName(url: String) -> String {
+        guard let scheme = url.firstRange(of: "://") else { return "server" }
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.split(separator: "@").last.map(String.init) ?? ""
+        return host.isEmpty ? "server" : host
+    }
+
+    /// What these options select (see ``Selection``).
+    func selection() throws(ConfigurationProblem) -> Selection {
+        let file = "(command line)"
+        // A one-shot command gains nothing from restarting a server it started that exits.
+        let noRestart = ServerSettings(restart: RestartSettings(enabled: false))
+        if let stdio {
+            let words: [String]
+            do { words = try CommandLineWords.split(stdio) } catch { throw ConfigurationProblem("--stdio: \(error)") }
+            guard let command = words.first else { throw ConfigurationProblem("--stdio needs a command") }
+            let process = ProcessConfiguration(command: command, arguments: Array(words.dropFirst()), environment: environment)
+            let server = ServerDefinition(name: Self.adHocName(command: command), endpoints: [.stdio(process)], settings: noRestart)
+            return Selection(
+                configuration: SwitchboardConfiguration(file: file, servers: [server]), only: server.name, adHoc: true, description: "stdio: \(stdio)")
         }
+        if let url {
+            let headers = Dictionary(headerPairs.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+            let server = ServerDefinition(name: Self.adHocName(url: url), endpoints: [.http(url: url, headers: headers, transport: .automatic)])
+            return Selection(configuration: SwitchboardConfiguration(file: file, servers: [server]), only: server.name, adHoc: true, description: url)
+        }
+        let loader = ConfigurationFiles.loader
+        guard let path = loader.locate(explicit: config)?.path else {
+            if let server { throw ConfigurationProblem("--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))") }
+            let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"], environment: environment)
+            let definition = ServerDefinition(name: "demo", endpoints: [.stdio(demo)], settings: noRestart)
+            return Selection(
+                configuration: SwitchboardConfiguration(file: "(built-in)", servers: [definition]), only: definition.name, adHoc: true,
+                description: "built-in demo server")
+        }
+        var configuration = try ConfigurationFiles.load(path)
+        // --env and --header apply to the file's servers too.
+        configuration.servers = configuration.servers.map { server in
+            var server = server
+            server.endpoints = server.endpoints.map(withCommandLineAdditions)
+            return server
+        }
+        if let server {
+            guard let definition = configuration.server(named: server) else {
+                let names = configuration.servers.map(\.name)
+                let hint = Suggestion.closest(to: server, in: names).map { "did you mean \"\($0)\"? " } ?? ""
+                throw ConfigurationProblem("no server named \"\(server)\" in \(path); \(hint)it has: \(names.joined(separator: ", "))")
+            }
+            if definition.disabled { throw ConfigurationProblem("server \"\(server)\" is disabled in \(path) (\"disabled\": true)") }
+            configuration.servers = [definition]
+        }
+        let enabled = configuration.enabledServers
+        let only = enabled.count == 1 ? enabled[0].name : nil
+        let description = only.flatMap { name in configuration.server(named: name).map { "\(name) (\($0.primary))" } } ?? path
+        return Selection(configuration: configuration, only: only, adHoc: false, description: description)
+    }
+
+    /// `endpoint` with `--env` added to a process's environment and `--header` to an HTTP
+    /// endpoint's headers (the command line wins).
+    private func withCommandLineAdditions(_ endpoint: Endpoint) -> Endpoint {
+        switch endpoint {
+        case .stdio(var process):
+            process.environment.merge(environment) { _, new in new }
+            return .stdio(process)
+        case .http(let url, var headers, let transport):
+            for (name, value) in headerPairs { headers[name] = value }
+            return .http(url: url, headers: headers, transport: transport)
+        }
+    }
+
+    /// The pin file of the selected server's configured "pinning" interceptor, if it has one.
+    func configuredPinFile() throws(ConfigurationProblem) -> String? {
+        let selection = try selection()
+        guard let definition = selection.configuration.server(named: try selection.single()) else { return nil }
+        for specification in settings(for: definition, in: selection).interceptors {
+            if specification["name"]?.stringValue == "pinning", let file = specification["file"]?.stringValue { return file }
+        }
+        return nil
+    }
+
+    /// The settings for `definition`, from its configuration and the flags.
+    func settings(for definition: ServerDefinition, in selection: Selection) -> Settings {
+        let configured = selection.configuration.effectiveSettings(of: definition)
+        var settings = Settings(
+            name: selection.adHoc ? nil : definition.name,
+            interceptors: configured.interceptors ?? InterceptorRegistry.defaultChain,
+            trustAnnotations: trustAnnotations || configured.trustAnnotations == true,
+            safeTools: configured.safeTools ?? [],
+            file: selection.configuration.file)
         if let retry {
             // --retry N means N retries, N + 1 attempts, in the configured retry or a new one.
             var replaced = false
@@ -155,57 +229,21 @@ struct ServerOptions: ParsableArguments {
         return settings
     }
 
-    /// The pin file of the chosen server's configured "pinning" interceptor, if it has one.
-    func configuredPinFile() throws(ConfigurationProblem) -> String? {
-        for specification in settings(try configuredServer()).interceptors {
-            if specification["name"]?.stringValue == "pinning", let file = specification["file"]?.stringValue { return file }
-        }
-        return nil
-    }
-
-    /// The endpoint these options name; the built-in demo server when none is named.
-    func endpoint(_ configured: ConfiguredServer?) throws -> (Endpoint, description: String) {
-        var stderrHandler: (@Sendable (String) -> Void)? = nil
-        if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
-        let stdioOptions = StdioTransport.Options(stderrHandler: stderrHandler)
-        if let stdio {
-            let words: [String]
-            do { words = try CommandLineWords.split(stdio) } catch { throw ValidationError("\(error)") }
-            guard let command = words.first else { throw ValidationError("--stdio needs a command") }
-            let process = ProcessConfiguration(command: command, arguments: Array(words.dropFirst()), environment: environment)
-            return (.stdio(process, stdioOptions), "stdio: \(stdio)")
-        }
-        if let url {
-            return (.http(url: url, options: HTTPOptions(headers: headerPairs), transport: .automatic), url)
-        }
-        if let configured {
-            let server = configured.definition.name
-            switch configured.definition.primary {
-            case .stdio(var process):
-                process.environment.merge(environment) { _, new in new }
-                return (.stdio(process, stdioOptions), "\(server) (stdio: \(process.commandLine))")
-            case .http(let url, var headers, let transport):
-                for (name, value) in headerPairs { headers[name] = value }
-                let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
-                return (.http(url: url, options: HTTPOptions(headers: sorted), transport: transport), "\(server) (\(Redaction.url(url)))")
-            }
-        }
-        let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"])
-        return (.stdio(demo, stdioOptions), "built-in demo server")
-    }
-
+    /// The client configuration of `definition`: its chain, timeouts and version, flags over file.
     func clientConfiguration(
-        _ configured: ConfiguredServer?,
+        for definition: ServerDefinition,
+        in selection: Selection,
         handlers: ClientHandlers = ClientHandlers()
     ) throws(ConfigurationProblem) -> ClientConfiguration {
-        let settings = settings(configured)
+        let settings = settings(for: definition, in: selection)
+        let configured = selection.configuration.effectiveSettings(of: definition)
         let interceptors: [any RequestInterceptor]
         do { interceptors = try InterceptorRegistry.standard.make(settings.interceptors, file: settings.file) } catch {
             throw ConfigurationProblem("\(error)")
         }
         // Flags win over the file, which wins over the defaults.
-        let version = protocolVersion ?? configured?.settings.protocolVersion
-        let timeout = timeoutGiven ? timeoutDuration : configured?.settings.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? timeoutDuration
+        let version = protocolVersion ?? configured.protocolVersion
+        let timeout = timeoutGiven ? timeoutDuration : configured.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? timeoutDuration
         return ClientConfiguration(
             handlers: handlers,
             pinnedVersion: version.map(ProtocolVersion.init(rawValue:)),
@@ -225,37 +263,72 @@ struct ServerOptions: ParsableArguments {
         RequestOptions(bypassCache: noCache, timeline: timeline)
     }
 
-    /// Connects, runs `body`, closes. Failures become the documented exit codes.
+    /// The connector for `configuration`'s servers: stdio here; when any server needs HTTP,
+    /// `switchboard-http`'s (the lean binary is replaced by it first, before anything starts).
+    func connector(for configuration: SwitchboardConfiguration) throws -> any EndpointConnector {
+        guard configuration.enabledServers.contains(where: \.usesHTTP) else { return CommandEnvironment.http?.connector ?? StdioConnector() }
+        return try CommandEnvironment.requireHTTP().connector
+    }
+
+    /// How the selected servers are reached: their stderr shown with --verbose.
+    var connectionOptions: ConnectionOptions {
+        var options = ConnectionOptions()
+        if verbose { options.stdio.stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
+        return options
+    }
+
+    /// Starts a hub over the selected servers (only `servers` when given), runs `body`, closes
+    /// it. Failures become the documented exit codes.
+    func withHub<Result: Sendable>(
+        _ selection: Selection,
+        handlers: ClientHandlers = ClientHandlers(),
+        servers: Set<String>? = nil,
+        _ body: (Hub) async throws -> Result
+    ) async throws -> Result {
+        let configuration = selection.configuration
+        let connector = try connector(for: configuration)
+        let options = self
+        let hub = Hub(configuration: configuration, connector: connector, options: connectionOptions) { server, _ throws(ConfigError) in
+            do throws(ConfigurationProblem) {
+                return try options.clientConfiguration(for: server, in: selection, handlers: handlers)
+            } catch {
+                throw ConfigError(file: configuration.file, message: "server \"\(server.name)\": \(error.description)")
+            }
+        }
+        // One command: failed servers are reported, not retried in the background.
+        await hub.start(timeout: timeoutDuration, maintain: false, servers: servers)
+        do {
+            let result = try await body(hub)
+            await hub.close()
+            return result
+        } catch let error as MCPError {
+            await hub.close()
+            throw CLIFailure(error)
+        } catch {
+            await hub.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` with the session of the one selected server (its only replica, or the
+    /// healthiest); a server that could not connect fails with its own typed error.
     func withSession<Result: Sendable>(
         handlers: ClientHandlers = ClientHandlers(),
         _ body: (ClientSession) async throws -> Result
     ) async throws -> Result {
-        let configured = try configuredServer()
-        let (endpoint, _) = try endpoint(configured)
-        let configuration = try clientConfiguration(configured, handlers: handlers)
-        let session: ClientSession
-        do {
-            switch endpoint {
-            case .stdio(let process, let options):
-                session = try await ClientSession.connect(transport: StdioTransport(process, options: options), configuration: configuration)
-            case .http(let url, let options, let transport):
-                let http = try CommandEnvironment.requireHTTP()
-                session = try await http.connect(url: url, options: options, transport: transport, configuration: configuration)
-            }
-        } catch let error as MCPError {
-            throw CLIFailure(error)
+        let selection = try selection()
+        let name = try selection.single()
+        return try await withHub(selection, handlers: handlers, servers: [name]) { hub in
+            try await body(try hub.session(for: name))
         }
-        do {
-            let result = try await body(session)
-            await session.close()
-            return result
-        } catch let error as MCPError {
-            await session.close()
-            throw CLIFailure(error)
-        } catch {
-            await session.close()
-            throw error
+    }
+
+    /// Reports servers that could not be reached and tool names offered twice, on stderr.
+    static func reportProblems(of hub: Hub) {
+        for status in hub.statuses {
+            if let error = status.error { Terminal.error("warning: server \"\(status.name)\" is not available: \(error)") }
         }
+        for collision in hub.collisions { Terminal.error("warning: \(collision)") }
     }
 }
 
@@ -263,13 +336,6 @@ struct ServerOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print exactly one JSON document on stdout.")
     var json = false
-}
-
-/// One server of a configuration file, with the file's defaults applied.
-struct ConfiguredServer {
-    var definition: ServerDefinition
-    var settings: ServerSettings
-    var file: String
 }
 
 /// Loading configuration files for the command line.

@@ -48,13 +48,13 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
 public struct ServerDefinition: Sendable, Hashable {
     public var name: String
     /// Where the server runs: one entry, or one per replica (all interchangeable).
-    public var endpoints: [EndpointDefinition]
+    public var endpoints: [Endpoint]
     /// Switchboard's settings for this server alone; see ``SwitchboardConfiguration/effectiveSettings(of:)``.
     public var settings: ServerSettings
     /// `"disabled": true` in the file: kept, shown, never connected.
     public var disabled: Bool
 
-    public init(name: String, endpoints: [EndpointDefinition], settings: ServerSettings = ServerSettings(), disabled: Bool = false) {
+    public init(name: String, endpoints: [Endpoint], settings: ServerSettings = ServerSettings(), disabled: Bool = false) {
         self.name = name
         self.endpoints = endpoints
         self.settings = settings
@@ -62,27 +62,11 @@ public struct ServerDefinition: Sendable, Hashable {
     }
 
     /// The first endpoint: the only one unless the server has replicas.
-    public var primary: EndpointDefinition { endpoints[0] }
+    public var primary: Endpoint { endpoints[0] }
 
     /// Whether any endpoint is reached over HTTP (the lean binary hands those to `switchboard-http`).
     public var usesHTTP: Bool {
-        endpoints.contains { if case .http = $0 { true } else { false } }
-    }
-}
-
-/// Where one instance of a server runs, with every variable already expanded.
-public enum EndpointDefinition: Sendable, Hashable, CustomStringConvertible {
-    /// A process spoken to over stdio.
-    case stdio(ProcessConfiguration)
-    /// An HTTP endpoint: Streamable HTTP (falling back to HTTP+SSE when `automatic`) or HTTP+SSE.
-    case http(url: String, headers: [String: String], transport: HTTPTransportChoice)
-
-    /// The command line or URL, for tables and messages; never a header or an environment value.
-    public var description: String {
-        switch self {
-        case .stdio(let process): "stdio: " + process.commandLine
-        case .http(let url, _, let transport): (transport == .sse ? "sse: " : "") + Redaction.url(url)
-        }
+        endpoints.contains(where: \.isHTTP)
     }
 }
 

@@ -17,7 +17,7 @@ extension SwitchboardConfiguration {
         return ["file": .string(file), "separator": .string(separator), "mcpServers": .object(entries)]
     }
 
-    static func redacted(_ endpoint: EndpointDefinition) -> JSONObject {
+    static func redacted(_ endpoint: Endpoint) -> JSONObject {
         switch endpoint {
         case .stdio(let process):
             var object: JSONObject = ["command": .string(process.command)]

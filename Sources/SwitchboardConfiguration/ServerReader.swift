@@ -112,7 +112,7 @@ struct ServerReader {
         case let other?:
             context.error(settingsPointer + "/replicas", owner + "\"replicas\" must be a count or an array of endpoints, not \(other.typeName)")
         }
-        var endpoints: [EndpointDefinition] = []
+        var endpoints: [Endpoint] = []
         for source in sources {
             var replicaExpansion = expansion
             if let replica = source.replica { replicaExpansion.environment["REPLICA"] = String(replica) }
@@ -135,7 +135,7 @@ struct ServerReader {
     }
 
     /// One endpoint from a server entry (or a replica's entry merged over it).
-    private func readEndpoint(_ object: JSONObject, origins: [String: String], expansion: VariableExpansion, _ context: inout Context) -> EndpointDefinition? {
+    private func readEndpoint(_ object: JSONObject, origins: [String: String], expansion: VariableExpansion, _ context: inout Context) -> Endpoint? {
         func at(_ key: String) -> String { (origins[key] ?? pointer) + "/" + key }
         func expand(_ text: String, _ pointer: String, _ context: inout Context) -> String? {
             do { return try expansion.expand(text) } catch {

@@ -19,14 +19,7 @@ enum SwitchboardHTTPMain {
 
 /// HTTP through Streamable HTTP and HTTP+SSE clients, and the Hummingbird endpoint.
 struct FullHTTPSupport: HTTPSupport {
-    func connect(
-        url: String,
-        options: HTTPOptions,
-        transport: HTTPTransportChoice,
-        configuration: ClientConfiguration
-    ) async throws(MCPError) -> ClientSession {
-        try await ClientSession.connect(to: .http(url: url, options: options, transport: transport), configuration: configuration)
-    }
+    var connector: any EndpointConnector { StandardConnector() }
 
     func serve(
         _ server: Server,

@@ -8,12 +8,17 @@ public struct ReloadReport: Sendable, Hashable {
     public var changed: [String]
     /// Servers left as they were.
     public var unchanged: [String]
+    /// Changed servers whose replacement did not connect: the running one keeps serving, and
+    /// why the replacement failed. A maintained hub keeps trying the replacement in the
+    /// background and swaps it in once it is ready.
+    public var kept: [String: String] = [:]
 }
 
 extension Hub {
     /// Applies a new configuration while calls run: added servers connect; removed ones stop
     /// taking calls, finish those in flight (at most `drainTimeout`), then close; a changed
-    /// server is connected anew and swapped in when ready, its old replicas drained the same
+    /// server is connected anew and swapped in only once that replacement is ready (the old
+    /// one keeps serving until then, and if it never is), its old replicas drained the same
     /// way; untouched servers are not touched at all.
     public func apply(_ new: SwitchboardConfiguration, drainTimeout: Duration = .seconds(30)) async -> ReloadReport {
         // A new separator renames every qualified tool: all servers count as changed.
@@ -51,28 +56,76 @@ extension Hub {
                 group.addTask { await self.establish(entry) }
             }
         }
-        let replaced = state.withLock { state -> [ServerEntry] in
-            var replaced: [ServerEntry] = []
+        let (replaced, failed) = state.withLock { state -> ([ServerEntry], [ServerEntry]) in
+            var replaced: [ServerEntry] = [], failed: [ServerEntry] = []
             for name in report.changed {
-                guard let entry = state.pending.removeValue(forKey: name) else { continue }
+                guard let entry = state.pending[name] else { continue }
+                // Only a replacement that is ready takes over; a failed one never replaces a
+                // server that works (a disabled one replaces it: that is what was asked).
+                guard entry.phase == .ready || entry.definition.disabled || state.servers[name] == nil else {
+                    if case .failed(let message) = entry.phase { report.kept[name] = message } else { report.kept[name] = "still \(entry.phase)" }
+                    if !maintaining { state.pending[name] = nil }
+                    failed.append(entry)
+                    continue
+                }
+                state.pending[name] = nil
                 if let previous = state.servers[name] { replaced.append(previous) }
                 state.servers[name] = entry
                 state.maintenance.removeValue(forKey: name)?.cancel()
             }
             state.configuration = new
             state.rebuildRoutes()
-            return replaced
+            return (replaced, failed)
         }
         if maintaining {
-            for name in report.added + report.changed {
+            for name in report.added + report.changed where report.kept[name] == nil {
                 if let entry = state.withLock({ $0.servers[name] }), !entry.definition.disabled { scheduleMaintenance(entry) }
             }
+            for entry in failed { scheduleReplacement(entry) }
+        }
+        for (name, reason) in report.kept.sorted(by: { $0.key < $1.key }) {
+            eventBus.emit(.serverFailed(server: name, error: "the changed configuration did not connect, so the running one was kept: \(reason)"))
         }
         await withTaskGroup(of: Void.self) { group in
             for entry in retired + replaced { group.addTask { await entry.pool.drain(within: drainTimeout) } }
+            if !maintaining { for entry in failed { group.addTask { await entry.pool.close() } } }
         }
         eventBus.emit(.reloaded(added: report.added, removed: report.removed, changed: report.changed))
         return report
+    }
+
+    /// Keeps connecting a changed server's replacement that was not ready at reload (with
+    /// backoff), and swaps it in, draining the old one, once it is.
+    func scheduleReplacement(_ entry: ServerEntry) {
+        let name = entry.definition.name
+        let pool = entry.pool
+        // Lives until the replacement is in, is replaced itself by a later reload, or the hub closes.
+        let task = Task { [weak self] in
+            var backoff = Duration.milliseconds(500)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: backoff)
+                guard let self, !Task.isCancelled, self.state.withLock({ $0.pending[name]?.pool === pool && !$0.closed }) else { return }
+                await self.establish(entry)
+                let previous = self.state.withLock { state -> ServerEntry?? in
+                    guard let current = state.pending[name], current.pool === pool, current.phase == .ready else { return .none }
+                    state.pending[name] = nil
+                    let previous = state.servers[name]
+                    state.servers[name] = current
+                    state.rebuildRoutes()
+                    return .some(previous)
+                }
+                if let previous {
+                    self.scheduleMaintenance(entry)
+                    self.eventBus.emit(.reloaded(added: [], removed: [], changed: [name]))
+                    await previous?.pool.drain(within: .seconds(30))
+                    return
+                }
+                backoff = min(backoff * 2, .seconds(30))
+            }
+        }
+        state.withLock { state in
+            if state.closed { task.cancel() } else { state.maintenance["replacement:" + name]?.cancel(); state.maintenance["replacement:" + name] = task }
+        }
     }
 
     /// Settings compared for a reload: where the chain is written in the file does not matter.

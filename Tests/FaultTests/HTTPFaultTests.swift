@@ -71,10 +71,10 @@ struct HTTPFaultTests {
         // free a moment ago may be taken by another test's server meanwhile).
         let socket = try Network.BoundSocket()
         defer { socket.close() }
-        let options = HTTPOptions(connectTimeout: .seconds(600))
+        let options = ConnectionOptions(http: HTTPOptions(connectTimeout: .seconds(600)))
         await #expect {
             try await ClientSession.connect(
-                to: .http(url: "http://127.0.0.1:\(socket.port)/mcp", options: options),
+                to: .http(url: "http://127.0.0.1:\(socket.port)/mcp"), options: options,
                 configuration: ClientConfiguration(defaultTimeout: .seconds(600)))
         } throws: { error in
             // Answered long before any deadline: the refusal itself, not a connect timeout.

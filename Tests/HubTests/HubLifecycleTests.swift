@@ -112,6 +112,22 @@ struct HubLifecycleTests {
         }
     }
 
+    @Test("a changed server whose replacement cannot connect is not swapped in: the running one keeps serving", arguments: [false, true])
+    func failedReplacementKept(maintained: Bool) async throws {
+        try Peers.require(Peers.switchboard)
+        let before = #"{"mcpServers": {"steady": \#(demo())}}"#
+        let broken = #"{"mcpServers": {"steady": {"command": "/nonexistent/switchboard-broken"}}}"#
+        let configuration = try ConfigurationLoader(environment: [:]).parse(broken, file: "hub-test.json")
+        try await withHub(before, maintain: maintained) { hub async throws in
+            #expect(try await hub.callTool("steady__echo", arguments: ["text": "before"]).text == "before")
+            let report = await hub.apply(configuration, drainTimeout: .seconds(5))
+            #expect(report.changed == ["steady"])
+            #expect(report.kept["steady"]?.contains("/nonexistent/switchboard-broken") == true, "\(report.kept)")
+            #expect(hub.status(of: "steady")?.phase == .ready)
+            #expect(try await hub.callTool("steady__echo", arguments: ["text": "after"]).text == "after")
+        }
+    }
+
     @Test("a crash loop at run time puts the server in failed with its last stderr lines, and says so as an event")
     func crashLoop() async throws {
         try Peers.require(Peers.switchboard)

@@ -17,7 +17,7 @@ struct InMemoryConnector: EndpointConnector {
     let live = Counter()
     var liveServers: Int { live.value.withLock { $0 } }
 
-    func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+    func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
         let (clientSide, serverSide) = InMemoryTransport.makePair()
         let server = ServerSession(server: DemoServer.make(), transport: serverSide)
         let live = self.live

@@ -9,23 +9,10 @@ import SwitchboardHub
 import TestSupport
 import Testing
 
-/// Reaches stdio and HTTP endpoints, as an application linking the HTTP transports would.
-struct AnyEndpointConnector: EndpointConnector {
-    func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
-        switch endpoint {
-        case .stdio:
-            return try await StdioConnector().connect(endpoint, settings: settings, configuration: configuration)
-        case .http(let url, let headers, let transport):
-            let pairs = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
-            return try await ClientSession.connect(to: .http(url: url, options: HTTPOptions(headers: pairs), transport: transport), configuration: configuration)
-        }
-    }
-}
-
 /// A hub over `text` (a configuration file), started; closed after `body`.
 func withHub(_ text: String, maintain: Bool = false, _ body: (Hub) async throws -> Void) async throws {
     let configuration = try ConfigurationLoader(environment: [:]).parse(text, file: "hub-test.json")
-    let hub = Hub(configuration: configuration, connector: AnyEndpointConnector()) { server, settings in
+    let hub = Hub(configuration: configuration, connector: StandardConnector()) { server, settings in
         ClientConfiguration(
             pinnedVersion: settings.protocolVersion.map(ProtocolVersion.init(rawValue:)),
             defaultTimeout: .seconds(30),

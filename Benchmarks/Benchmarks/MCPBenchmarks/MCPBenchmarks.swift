@@ -177,7 +177,7 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try await hub.callTool("stub__echo", arguments: echoArguments))
         }
     } setup: {
-        let endpoint = EndpointDefinition.stdio(ProcessConfiguration(command: try Stubs.build("mcp_stub_server")))
+        let endpoint = Endpoint.stdio(ProcessConfiguration(command: try Stubs.build("mcp_stub_server")))
         let configuration = SwitchboardConfiguration(file: "benchmark", servers: [ServerDefinition(name: "stub", endpoints: [endpoint])])
         let hub = Hub(configuration: configuration, connector: StdioConnector()) { _, _ in ClientConfiguration() }
         await hub.start(maintain: false)
@@ -293,7 +293,7 @@ enum Stubs {
     /// A hub over one server "demo" with a replica per entry of `delays` (milliseconds its
     /// chaos tools wait), each an in-memory demo server.
     static func hub(delays: [Int], balancing: ServerSettings.Balancing) async throws -> Hub {
-        let endpoints = delays.map { EndpointDefinition.stdio(ProcessConfiguration(command: "in-memory", arguments: [String($0)])) }
+        let endpoints = delays.map { Endpoint.stdio(ProcessConfiguration(command: "in-memory", arguments: [String($0)])) }
         let settings = ServerSettings(trustAnnotations: true, balancing: balancing, health: HealthSettings(intervalSeconds: 0))
         let configuration = SwitchboardConfiguration(file: "benchmark", servers: [ServerDefinition(name: "demo", endpoints: endpoints, settings: settings)])
         let hub = Hub(configuration: configuration, connector: InMemoryConnector()) { _, _ in ClientConfiguration(trustToolAnnotations: true) }
@@ -305,7 +305,7 @@ enum Stubs {
     /// Connects each endpoint to a fresh in-memory demo server; the endpoint's one argument is
     /// the delay of its chaos tools, in milliseconds.
     struct InMemoryConnector: EndpointConnector {
-        func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+        func connect(_ endpoint: Endpoint, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
             guard case .stdio(let process) = endpoint, let delay = process.arguments.first.flatMap(Int.init) else {
                 throw MCPError(.connectionFailed, "not an in-memory endpoint")
             }

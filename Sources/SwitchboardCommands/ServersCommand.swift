@@ -7,75 +7,6 @@ import Switchboard
 import SwitchboardConfiguration
 import SwitchboardHub
 
-/// Connects the hub's endpoints: stdio here, HTTP through `switchboard-http`'s support.
-struct CommandLineConnector: EndpointConnector {
-    let stdio: StdioConnector
-    let http: (any HTTPSupport)?
-
-    func connect(_ endpoint: EndpointDefinition, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
-        switch endpoint {
-        case .stdio:
-            return try await stdio.connect(endpoint, settings: settings, configuration: configuration)
-        case .http(let url, let headers, let transport):
-            guard let http else { throw MCPError(.connectionFailed, "\(endpoint): HTTP support is missing") }
-            let sorted = headers.keys.sorted().map { (name: $0, value: headers[$0]!) }
-            return try await http.connect(url: url, options: HTTPOptions(headers: sorted), transport: transport, configuration: configuration)
-        }
-    }
-}
-
-extension ServerOptions {
-    /// The configuration to use across all its servers: when no single server is named
-    /// (--stdio, --url, --server) and a configuration file is given or discovered.
-    func hubConfiguration() throws(ConfigurationProblem) -> SwitchboardConfiguration? {
-        guard stdio == nil, url == nil, server == nil else { return nil }
-        guard let located = ConfigurationFiles.loader.locate(explicit: config) else { return nil }
-        return try ConfigurationFiles.load(located.path)
-    }
-
-    /// Starts a hub over every server of `configuration`, runs `body`, closes it.
-    func withHub<Result: Sendable>(
-        _ configuration: SwitchboardConfiguration,
-        handlers: ClientHandlers = ClientHandlers(),
-        _ body: (Hub) async throws -> Result
-    ) async throws -> Result {
-        // Hand the command to switchboard-http before anything starts, if any server needs HTTP.
-        let http = configuration.enabledServers.contains(where: \.usesHTTP) ? try CommandEnvironment.requireHTTP() : nil
-        var stderrHandler: (@Sendable (String) -> Void)? = nil
-        if verbose { stderrHandler = { @Sendable line in Terminal.error("[server] " + line) } }
-        let connector = CommandLineConnector(stdio: StdioConnector(options: StdioTransport.Options(stderrHandler: stderrHandler)), http: http)
-        let options = self
-        let hub = Hub(configuration: configuration, connector: connector) { server, settings throws(ConfigError) in
-            do throws(ConfigurationProblem) {
-                return try options.clientConfiguration(ConfiguredServer(definition: server, settings: settings, file: configuration.file), handlers: handlers)
-            } catch {
-                throw ConfigError(file: configuration.file, message: "server \"\(server.name)\": \(error.description)")
-            }
-        }
-        // One command: failed servers are reported, not retried in the background.
-        await hub.start(timeout: timeoutDuration, maintain: false)
-        do {
-            let result = try await body(hub)
-            await hub.close()
-            return result
-        } catch let error as MCPError {
-            await hub.close()
-            throw CLIFailure(error)
-        } catch {
-            await hub.close()
-            throw error
-        }
-    }
-
-    /// Reports servers that could not be reached and tool names offered twice, on stderr.
-    static func reportProblems(of hub: Hub) {
-        for status in hub.statuses {
-            if let error = status.error { Terminal.error("warning: server \"\(status.name)\" is not available: \(error)") }
-        }
-        for collision in hub.collisions { Terminal.error("warning: \(collision)") }
-    }
-}
-
 /// `switchboard servers`: each configured server's state.
 struct ServersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,11 +25,9 @@ struct ServersCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            guard let configuration = try server.hubConfiguration() else {
-                let places = ConfigurationFiles.loader.searchedPlaces.joined(separator: ", ")
-                throw ConfigurationProblem("`servers` needs a configuration file (without --stdio, --url or --server); none found at \(places)")
-            }
-            let (statuses, breakers) = try await server.withHub(configuration) { hub in
+            let selection = try server.selection()
+            let configuration = selection.configuration
+            let (statuses, breakers) = try await server.withHub(selection) { hub in
                 await hub.checkHealth()
                 let statuses = hub.statuses
                 // Each server's breaker lives in its interceptor chain; ask it.
