@@ -147,7 +147,8 @@ let package = Package(
         .target(
             name: "SwitchboardCommands",
             dependencies: [
-                "Switchboard", "SwitchboardConfiguration", "SwitchboardHub", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore", "DemoServer",
+                "Switchboard", "SwitchboardConfiguration", "SwitchboardHub", "MCPClient", "MCPServer", "MCPTransport", "MCPWire", "JSONCore",
+                "DemoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -201,7 +202,8 @@ let package = Package(
         .testTarget(
             name: "ResilienceTests",
             dependencies: [
-                "TestSupport", "Switchboard", "SwitchboardConfiguration", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire", "JSONCore",
+                "TestSupport", "Switchboard", "SwitchboardConfiguration", "MCPClient", "MCPConnect", "MCPTransport", "MCPHTTPTransport", "MCPWire",
+                "JSONCore",
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),

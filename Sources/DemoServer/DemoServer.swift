@@ -225,7 +225,8 @@ public enum DemoServer {
             [ResourceContents(uri: uri, text: readme, mimeType: "text/markdown")]
         }
         server.addResource(Resource(uri: "demo://counter", name: "counter", description: "Changed by the increment tool", mimeType: "text/plain")) {
-            uri, _ in
+            uri,
+            _ in
             [ResourceContents(uri: uri, text: String(counter.value), mimeType: "text/plain")]
         }
         let names = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank"]

@@ -100,8 +100,11 @@ struct Evaluation {
 
     mutating func checkObject(_ node: SchemaNode, _ object: JSONObject, path: String, depth: Int) {
         for name in node.required where object[name] == nil {
-            report(path.isEmpty ? "/" + Self.escape(name) : path + "/" + Self.escape(name), "required",
-                "required field '\(name)' is missing")
+            report(
+                path.isEmpty ? "/" + Self.escape(name) : path + "/" + Self.escape(name),
+                "required",
+                "required field '\(name)' is missing"
+            )
         }
         if let min = node.minProperties, object.count < min {
             report(path, "minProperties", "needs at least \(min) properties, has \(object.count)")
@@ -111,8 +114,11 @@ struct Evaluation {
         }
         for (name, required) in node.dependentRequired where object[name] != nil {
             for dependency in required where object[dependency] == nil {
-                report(path + "/" + Self.escape(dependency), "dependentRequired",
-                    "field '\(dependency)' is required when '\(name)' is present")
+                report(
+                    path + "/" + Self.escape(dependency),
+                    "dependentRequired",
+                    "field '\(dependency)' is required when '\(name)' is present"
+                )
             }
         }
         for (name, sub) in node.dependentSchemas where object[name] != nil {

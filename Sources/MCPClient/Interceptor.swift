@@ -1,5 +1,6 @@
 public import JSONCore
 public import MCPWire
+import Synchronization
 
 /// One outgoing request, as interceptors see and may change it.
 public struct InterceptedRequest: Sendable {
@@ -39,8 +40,14 @@ public struct InterceptorContext: Sendable {
         @usableFromInline let timeline: CallTimeline?
 
         init(
-            server: String, method: String, toolName: String?, tool: Tool?, safety: CallSafety,
-            protocolVersion: ProtocolVersion?, authorizationContext: String, timeline: CallTimeline?
+            server: String,
+            method: String,
+            toolName: String?,
+            tool: Tool?,
+            safety: CallSafety,
+            protocolVersion: ProtocolVersion?,
+            authorizationContext: String,
+            timeline: CallTimeline?
         ) {
             self.server = server
             self.method = method
@@ -81,9 +88,15 @@ public struct InterceptorContext: Sendable {
         timeline: CallTimeline? = nil
     ) {
         self.call = Call(
-            server: server, method: method, toolName: toolName, tool: tool,
+            server: server,
+            method: method,
+            toolName: toolName,
+            tool: tool,
             safety: safety ?? CallSafety(trustAnnotations: annotationsTrusted),
-            protocolVersion: protocolVersion, authorizationContext: authorizationContext, timeline: timeline)
+            protocolVersion: protocolVersion,
+            authorizationContext: authorizationContext,
+            timeline: timeline
+        )
         self.attempt = attempt
         self.deadline = deadline
         self.traceContext = traceContext
@@ -196,7 +209,11 @@ public protocol RequestInterceptor: Sendable {
     /// A short name, for configuration and traces.
     var name: String { get }
     /// Handles one request; call `next` to send it on.
-    func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     /// Sees each notification from the server (to invalidate a cache, say). Must be quick.
     func didReceive(_ notification: ServerNotification, server: String)
@@ -275,5 +292,3 @@ public final class CallTimeline: Sendable {
 
     public var entries: [Entry] { storage.withLock { $0 } }
 }
-
-import Synchronization

@@ -30,15 +30,21 @@ public enum ServerNotification: Sendable, Hashable {
         case NotificationMethod.resourceUpdated:
             self = .resourceUpdated(uri: params.string("uri") ?? "")
         case NotificationMethod.message:
-            if let log = try? LoggingMessageParams(json: params) { self = .log(log) } else {
+            if let log = try? LoggingMessageParams(json: params) {
+                self = .log(log)
+            } else {
                 self = .other(method: notification.method, params: notification.params)
             }
         case NotificationMethod.progress:
-            if let progress = try? ProgressParams(json: params) { self = .progress(progress) } else {
+            if let progress = try? ProgressParams(json: params) {
+                self = .progress(progress)
+            } else {
                 self = .other(method: notification.method, params: notification.params)
             }
         case NotificationMethod.cancelled:
-            if let cancelled = try? CancelledParams(json: params) { self = .cancelled(cancelled) } else {
+            if let cancelled = try? CancelledParams(json: params) {
+                self = .cancelled(cancelled)
+            } else {
                 self = .other(method: notification.method, params: notification.params)
             }
         case NotificationMethod.subscriptionsAcknowledged:
@@ -64,4 +70,3 @@ public enum SessionEvent: Sendable {
     /// The connection closed; `nil` when closed by this side.
     case closed(MCPError?)
 }
-

@@ -10,7 +10,8 @@ public import MCPTransport
 public struct StandardConnector: EndpointConnector {
     public init() {}
 
-    public func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+    public func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession
+    {
         switch endpoint {
         case .stdio:
             return try await StdioConnector().connect(endpoint, options: options, configuration: configuration)

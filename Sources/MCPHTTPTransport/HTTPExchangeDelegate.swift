@@ -115,7 +115,9 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
         let body = snapshot.body ?? ByteBuffer()
         if snapshot.tooLarge {
             inbound.requestFailed(
-                id, TransportError(.messageTooLarge, "the answer exceeds the \(context.maximumMessageBytes)-byte limit"))
+                id,
+                TransportError(.messageTooLarge, "the answer exceeds the \(context.maximumMessageBytes)-byte limit")
+            )
             return
         }
         if (200..<300).contains(snapshot.status) {

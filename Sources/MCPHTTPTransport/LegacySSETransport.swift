@@ -57,7 +57,8 @@ public final class LegacySSETransport: Transport {
                             .httpStatus,
                             "GET \(url) answered HTTP \(response.status.code) (\(contentType)), not an SSE stream",
                             httpStatus: Int(response.status.code)
-                        ))
+                        )
+                    )
                     return
                 }
                 var parser = SSEParser(maximumLineBytes: options.maximumMessageBytes)

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-public import MCPTransport
 import JSONCore
+public import MCPTransport
 public import MCPWire
 import NIOCore
 import NIOHTTP1
@@ -40,7 +40,9 @@ public final class StreamableHTTPTransport: Transport {
         self.url = url
         self.options = options
         var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000)
+        configuration.timeout.connect = .nanoseconds(
+            Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000
+        )
         configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
         configuration.decompression = .disabled
         // A refused connection is an answer: report it now instead of retrying until the
@@ -104,18 +106,28 @@ public final class StreamableHTTPTransport: Transport {
             try await postOneWay(request, isInitialized: message.message.method == NotificationMethod.initialized)
             return
         }
-        guard let inbound = state.withLock({ $0.inbound }) else { throw TransportError(.closed, "the HTTP transport is not started", messageNotSent: true) }
+        guard let inbound = state.withLock({ $0.inbound }) else {
+            throw TransportError(.closed, "the HTTP transport is not started", messageNotSent: true)
+        }
         let post: HTTPClient.Request
         do {
             post = try HTTPClient.Request(
-                url: url, method: .POST, headers: request.headers, body: .bytes(message.message.encoded()))
+                url: url,
+                method: .POST,
+                headers: request.headers,
+                body: .bytes(message.message.encoded())
+            )
         } catch {
             throw TransportError(.invalidEndpoint, "cannot build a request for \(url): \(error)")
         }
         let delegate = HTTPExchangeDelegate(
             context: .init(
-                id: rpc.id, method: rpc.method, url: url, maximumMessageBytes: options.maximumMessageBytes,
-                hadSession: sessionID != nil),
+                id: rpc.id,
+                method: rpc.method,
+                url: url,
+                maximumMessageBytes: options.maximumMessageBytes,
+                hadSession: sessionID != nil
+            ),
             inbound: inbound,
             sessionEvents: { [weak self] assigned, expired in
                 self?.state.withLock { state in

@@ -106,7 +106,11 @@ public struct RequestContext: Sendable {
     }
 
     /// Asks the client's model for a completion (sampling).
-    public func sample(_ params: CreateMessageParams, key: String = "sampling", requestState: String? = nil) async throws
+    public func sample(
+        _ params: CreateMessageParams,
+        key: String = "sampling",
+        requestState: String? = nil
+    ) async throws
         -> CreateMessageResult
     {
         guard clientCapabilities.sampling != nil else {

@@ -1,6 +1,6 @@
 public import JSONCore
-import Synchronization
 public import MCPWire
+import Synchronization
 
 extension Server {
     /// Answers one request.
@@ -46,7 +46,8 @@ extension Server {
                         code: ErrorCode.invalidRequest,
                         message: "no protocol version: send initialize first, or carry \(MetaKey.protocolVersion) in _meta",
                         httpStatus: 400
-                    ))
+                    )
+                )
             }
             context = RequestContext(
                 requestID: request.id,
@@ -72,7 +73,12 @@ extension Server {
             guard context.era == .modern else {
                 return .failure(ServerError(code: ErrorCode.internalError, message: "input required on a legacy connection"))
             }
-            return .success(InputRequiredResult(inputRequests: Dictionary(uniqueKeysWithValues: signal.requests.map { ($0.key, $0.request) }), requestState: signal.requestState).json)
+            return .success(
+                InputRequiredResult(
+                    inputRequests: Dictionary(uniqueKeysWithValues: signal.requests.map { ($0.key, $0.request) }),
+                    requestState: signal.requestState
+                ).json
+            )
         } catch let error as ServerError {
             return .failure(error)
         } catch is CancellationError {
@@ -101,9 +107,11 @@ extension Server {
             return .failure(
                 ServerError(
                     code: ErrorCode.invalidRequest,
-                    message: "this server speaks only \(modernVersions.map(\.rawValue).joined(separator: ", ")); send requests with _meta instead of initialize",
+                    message:
+                        "this server speaks only \(modernVersions.map(\.rawValue).joined(separator: ", ")); send requests with _meta instead of initialize",
                     httpStatus: 400
-                ))
+                )
+            )
         }
         // Answer with the client's version if it is served, otherwise the newest served one.
         let chosen = legacy.contains(request.protocolVersion) ? request.protocolVersion : newest
@@ -286,7 +294,8 @@ extension Server {
             JSONRPCNotification(
                 method: NotificationMethod.subscriptionsAcknowledged,
                 params: SubscriptionsAcknowledgedParams(notifications: requested, subscriptionId: subscriptionID).json
-            ))
+            )
+        )
         for await change in changes {
             let wanted: Bool
             switch change {

@@ -1,6 +1,6 @@
+import JSONCore
 public import MCPTransport
 public import MCPWire
-import JSONCore
 import Synchronization
 
 /// One client connection to a ``Server`` over a message transport (stdio, in-memory).

@@ -1,6 +1,6 @@
 import Hummingbird
-public import MCPServer
 import Logging
+public import MCPServer
 import NIOCore
 
 /// Runs `server` over Streamable HTTP until the task is cancelled or the process is asked to stop.

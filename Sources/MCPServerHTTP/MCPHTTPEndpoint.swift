@@ -1,5 +1,5 @@
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import JSONCore
 public import MCPServer
 import MCPWire
@@ -52,7 +52,11 @@ public final class MCPHTTPEndpoint: Sendable {
             return errorResponse(nil, JSONRPCError(code: ErrorCode.parseError, message: "\(error)"), status: .badRequest)
         }
         guard messages.count == 1, let message = messages.first else {
-            return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "send one message per POST; batches are not accepted"), status: .badRequest)
+            return errorResponse(
+                nil,
+                JSONRPCError(code: ErrorCode.invalidRequest, message: "send one message per POST; batches are not accepted"),
+                status: .badRequest
+            )
         }
         let sessionID = request.headers[.mcpSessionID]
 
@@ -64,7 +68,11 @@ public final class MCPHTTPEndpoint: Sendable {
             return Response(status: .accepted)
         case .response, .errorResponse:
             guard let sessionID, let session = session(sessionID) else {
-                return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "a response needs a known Mcp-Session-Id"), status: .badRequest)
+                return errorResponse(
+                    nil,
+                    JSONRPCError(code: ErrorCode.invalidRequest, message: "a response needs a known Mcp-Session-Id"),
+                    status: .badRequest
+                )
             }
             _ = session.answer(message)
             return Response(status: .accepted)
@@ -91,7 +99,11 @@ public final class MCPHTTPEndpoint: Sendable {
                 return await answer(rpc, session: nil)
             }
             guard let sessionID else {
-                return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.invalidRequest, message: "Bad Request: missing Mcp-Session-Id; send initialize first"), status: .badRequest)
+                return errorResponse(
+                    rpc.id,
+                    JSONRPCError(code: ErrorCode.invalidRequest, message: "Bad Request: missing Mcp-Session-Id; send initialize first"),
+                    status: .badRequest
+                )
             }
             guard let session = session(sessionID) else {
                 return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.invalidRequest, message: "unknown or expired session"), status: .notFound)

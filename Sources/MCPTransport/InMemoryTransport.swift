@@ -48,7 +48,10 @@ public final class InMemoryTransport: Transport {
     }
 
     private func deliver(_ message: JSONRPCMessage, encoded: Bool) throws(TransportError) {
-        enum Route { case closed, queued, deliver(any TransportInbound) }
+        enum Route {
+            case closed, queued
+            case deliver(any TransportInbound)
+        }
         let route: Route = state.withLock { state in
             if state.closed { return .closed }
             guard let inbound = state.inbound else {

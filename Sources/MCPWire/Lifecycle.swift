@@ -142,7 +142,8 @@ public struct RequestMetadata: Sendable, Hashable {
     public init?(meta: JSONObject?) {
         guard let meta, let version = meta.string(MetaKey.protocolVersion) else { return nil }
         self.protocolVersion = ProtocolVersion(version)
-        self.clientCapabilities = meta.object(MetaKey.clientCapabilities).map(ClientCapabilities.init(uncheckedJSON:))
+        self.clientCapabilities =
+            meta.object(MetaKey.clientCapabilities).map(ClientCapabilities.init(uncheckedJSON:))
             ?? ClientCapabilities()
         self.clientInfo = meta.object(MetaKey.clientInfo).map(Implementation.init(uncheckedJSON:))
         self.logLevel = meta.string(MetaKey.logLevel).flatMap(LoggingLevel.init(rawValue:))

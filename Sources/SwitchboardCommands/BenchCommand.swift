@@ -76,37 +76,37 @@ struct BenchCommand: AsyncParsableCommand {
         // each answer then resumes its caller without waking a second thread.
         let parts = await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
             await withTaskGroup(of: Report.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    var part = Report(elapsed: 0, latencies: [], errors: 0)
-                    part.latencies.reserveCapacity(total / max(1, concurrency) + 1)
-                    while true {
-                        let index = next.next()
-                        guard index < total else { break }
-                        let before = Terminal.nanoseconds()
-                        do {
-                            let result = try await session.callTool(tool, arguments: arguments, options: options)
-                            if result.isError {
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        var part = Report(elapsed: 0, latencies: [], errors: 0)
+                        part.latencies.reserveCapacity(total / max(1, concurrency) + 1)
+                        while true {
+                            let index = next.next()
+                            guard index < total else { break }
+                            let before = Terminal.nanoseconds()
+                            do {
+                                let result = try await session.callTool(tool, arguments: arguments, options: options)
+                                if result.isError {
+                                    part.errors += 1
+                                    if part.firstError == nil { part.firstError = "tool error: \(result.text)" }
+                                }
+                            } catch {
                                 part.errors += 1
-                                if part.firstError == nil { part.firstError = "tool error: \(result.text)" }
+                                if part.firstError == nil { part.firstError = "\(error)" }
                             }
-                        } catch {
-                            part.errors += 1
-                            if part.firstError == nil { part.firstError = "\(error)" }
+                            part.latencies.append(Terminal.nanoseconds() - before)
+                            progress.advance(index + 1)
                         }
-                        part.latencies.append(Terminal.nanoseconds() - before)
-                        progress.advance(index + 1)
+                        return part
                     }
-                    return part
                 }
-            }
-            var all = Report(elapsed: 0, latencies: [], errors: 0)
-            for await part in group {
-                all.latencies += part.latencies
-                all.errors += part.errors
-                all.firstError = all.firstError ?? part.firstError
-            }
-            return all
+                var all = Report(elapsed: 0, latencies: [], errors: 0)
+                for await part in group {
+                    all.latencies += part.latencies
+                    all.errors += part.errors
+                    all.firstError = all.firstError ?? part.firstError
+                }
+                return all
             }
         }
         progress.finish()
@@ -187,7 +187,10 @@ final class ProgressBar: Sendable {
     func advance(_ done: Int) {
         guard enabled, done % step == 0 || done == total else { return }
         let filled = done * 30 / total
-        Terminal.error("\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] \(done)/\(total)", terminator: "")
+        Terminal.error(
+            "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] \(done)/\(total)",
+            terminator: ""
+        )
         drawn.store(1, ordering: .relaxed)
     }
 

@@ -42,7 +42,8 @@ struct CallCommand: AsyncParsableCommand {
             let selection = try server.selection()
             let configuration = selection.configuration
             // A qualified name needs only its server started; a bare one may be any server's.
-            let target = selection.only ?? QualifiedName.parse(tool, separator: configuration.separator) { configuration.server(named: $0) != nil }?.server
+            let target =
+                selection.only ?? QualifiedName.parse(tool, separator: configuration.separator) { configuration.server(named: $0) != nil }?.server
             try await server.withHub(selection, handlers: TerminalHandlers.make(), servers: target.map { [$0] }) { hub in
                 if let target { _ = try hub.session(for: target) }
                 let route = try hub.resolve(tool)

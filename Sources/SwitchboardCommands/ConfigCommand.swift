@@ -60,7 +60,8 @@ struct ValidateConfigCommand: AsyncParsableCommand {
             // Interceptor chains are checked by making them, as a session would.
             for server in configuration.servers {
                 let settings = configuration.effectiveSettings(of: server)
-                do { _ = try InterceptorRegistry.standard.make(settings.interceptors ?? InterceptorRegistry.defaultChain, file: located.path) } catch {
+                do { _ = try InterceptorRegistry.standard.make(settings.interceptors ?? InterceptorRegistry.defaultChain, file: located.path) } catch
+                {
                     diagnostics += error.diagnostics.map { diagnostic in
                         var diagnostic = diagnostic
                         diagnostic.message = "server \"\(server.name)\": " + diagnostic.message
@@ -94,7 +95,9 @@ struct ValidateConfigCommand: AsyncParsableCommand {
         } else {
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
             let verdict = errors == 0 ? "valid" : "not valid"
-            Terminal.output("\(located.path) (found by \(located.origin)): \(verdict); \(servers) server\(servers == 1 ? "" : "s"), \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            Terminal.output(
+                "\(located.path) (found by \(located.origin)): \(verdict); \(servers) server\(servers == 1 ? "" : "s"), \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            )
         }
         if errors > 0 { throw ExitCode(2) }
     }
@@ -104,7 +107,8 @@ struct ShowConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print the configuration as Switchboard will use it, with secrets masked.",
-        discussion: "Variables are expanded and defaults applied; header values, secret-sounding environment variables and flags, and URL credentials are masked."
+        discussion:
+            "Variables are expanded and defaults applied; header values, secret-sounding environment variables and flags, and URL credentials are masked."
     )
 
     @OptionGroup var source: ConfigFileArgument
@@ -162,7 +166,9 @@ struct ImportConfigCommand: AsyncParsableCommand {
             do throws(ConfigError) {
                 converted = try ConfigurationImport.convert(ConfigurationDocument.parse(text, file: path, yaml: yaml).root)
             } catch {
-                throw ConfigurationProblem(error.diagnostics.map { $0.file.isEmpty ? "\(path): \($0.message)" : $0.description }.joined(separator: "\n"))
+                throw ConfigurationProblem(
+                    error.diagnostics.map { $0.file.isEmpty ? "\(path): \($0.message)" : $0.description }.joined(separator: "\n")
+                )
             }
             for note in converted.notes { Terminal.error("note: " + note) }
             let rendered = converted.configuration.serializedString(options: .prettyPrinted)

@@ -62,14 +62,18 @@ struct DoctorCommand: AsyncParsableCommand {
                 let items: [JSONValue] = report.map { name, steps in
                     [
                         "server": .string(name), "passed": .bool(steps.allSatisfy(\.passed)),
-                        "steps": .array(steps.map { step in
-                            var object: JSONObject = ["step": .string(step.name), "passed": .bool(step.passed), "detail": .string(step.detail)]
-                            if let hint = step.hint { object["hint"] = .string(hint) }
-                            return .object(object)
-                        }),
+                        "steps": .array(
+                            steps.map { step in
+                                var object: JSONObject = ["step": .string(step.name), "passed": .bool(step.passed), "detail": .string(step.detail)]
+                                if let hint = step.hint { object["hint"] = .string(hint) }
+                                return .object(object)
+                            }
+                        ),
                     ]
                 }
-                Terminal.output(JSONValue.object(["file": .string(located.path), "servers": .array(items)]).serializedString(options: .prettyPrinted))
+                Terminal.output(
+                    JSONValue.object(["file": .string(located.path), "servers": .array(items)]).serializedString(options: .prettyPrinted)
+                )
             } else {
                 for (name, steps) in report {
                     Terminal.output(name)
@@ -90,8 +94,14 @@ struct DoctorCommand: AsyncParsableCommand {
         switch endpoint {
         case .stdio(let process):
             guard let path = Self.find(process.command, path: process.environment["PATH"] ?? Terminal.environment["PATH"] ?? "") else {
-                steps.append(Step(name: "command found", passed: false, detail: "'\(process.command)' is not an executable file or on PATH",
-                    hint: "install it, or give its full path in \"command\""))
+                steps.append(
+                    Step(
+                        name: "command found",
+                        passed: false,
+                        detail: "'\(process.command)' is not an executable file or on PATH",
+                        hint: "install it, or give its full path in \"command\""
+                    )
+                )
                 return steps
             }
             steps.append(Step(name: "command found", passed: true, detail: path))
@@ -121,15 +131,35 @@ struct DoctorCommand: AsyncParsableCommand {
         steps.append(Step(name: endpoint.isStdio ? "process starts" : "endpoint answers", passed: true, detail: started))
         let version = session.protocolVersion?.rawValue ?? "?"
         steps.append(Step(name: "handshake", passed: true, detail: session.era == .modern ? "server/discover answered" : "initialize completed"))
-        steps.append(Step(name: "version", passed: true, detail: "\(version) (\(session.era.map { "\($0)" } ?? "?")), server \(session.serverInfo.map { "\($0.name) \($0.version)" } ?? "unnamed")"))
+        steps.append(
+            Step(
+                name: "version",
+                passed: true,
+                detail:
+                    "\(version) (\(session.era.map { "\($0)" } ?? "?")), server \(session.serverInfo.map { "\($0.name) \($0.version)" } ?? "unnamed")"
+            )
+        )
         if !endpoint.isStdio { steps.append(Step(name: "authorization", passed: true, detail: "accepted")) }
         do {
             let tools = try await session.allTools()
             let offered = tools.filter { settings.offersTool($0.name) }
             let filtered = tools.count - offered.count
-            steps.append(Step(name: "tools listed", passed: true, detail: "\(offered.count) tools" + (filtered > 0 ? " (\(filtered) filtered out by allowTools/denyTools)" : "")))
+            steps.append(
+                Step(
+                    name: "tools listed",
+                    passed: true,
+                    detail: "\(offered.count) tools" + (filtered > 0 ? " (\(filtered) filtered out by allowTools/denyTools)" : "")
+                )
+            )
         } catch {
-            steps.append(Step(name: "tools listed", passed: false, detail: error.message, hint: "the server connected but cannot list tools; check its own logs (--verbose shows its stderr)"))
+            steps.append(
+                Step(
+                    name: "tools listed",
+                    passed: false,
+                    detail: error.message,
+                    hint: "the server connected but cannot list tools; check its own logs (--verbose shows its stderr)"
+                )
+            )
         }
         await session.close()
         return steps
@@ -142,29 +172,63 @@ struct DoctorCommand: AsyncParsableCommand {
         if let status = transport?.httpStatus {
             switch status {
             case 401, 403:
-                return Step(name: "authorization", passed: false, detail: "HTTP \(status)",
-                    hint: "give credentials: \"switchboard\": {\"bearerToken\": {\"env\": \"TOKEN\"}} or a header source")
+                return Step(
+                    name: "authorization",
+                    passed: false,
+                    detail: "HTTP \(status)",
+                    hint: "give credentials: \"switchboard\": {\"bearerToken\": {\"env\": \"TOKEN\"}} or a header source"
+                )
             case 404:
-                return Step(name: "endpoint answers", passed: false, detail: "HTTP 404", hint: "check the URL's path (servers often serve /mcp, legacy ones /sse)")
+                return Step(
+                    name: "endpoint answers",
+                    passed: false,
+                    detail: "HTTP 404",
+                    hint: "check the URL's path (servers often serve /mcp, legacy ones /sse)"
+                )
             default:
-                return Step(name: "endpoint answers", passed: false, detail: "HTTP \(status): \(error.message)", hint: "the server is up but refused the request; see its logs")
+                return Step(
+                    name: "endpoint answers",
+                    passed: false,
+                    detail: "HTTP \(status): \(error.message)",
+                    hint: "the server is up but refused the request; see its logs"
+                )
             }
         }
         switch error.code {
         case .unsupportedVersion:
-            return Step(name: "version", passed: false, detail: error.message, hint: "remove \"protocolVersion\" to negotiate, or pin one the server lists")
+            return Step(
+                name: "version",
+                passed: false,
+                detail: error.message,
+                hint: "remove \"protocolVersion\" to negotiate, or pin one the server lists"
+            )
         case .timeout:
-            return Step(name: "handshake", passed: false, detail: error.message,
-                hint: endpoint.isStdio ? "the process runs but does not answer MCP on stdout; check it is an MCP server and logs to stderr only" : "the endpoint accepted the connection but did not answer; check the URL")
+            return Step(
+                name: "handshake",
+                passed: false,
+                detail: error.message,
+                hint: endpoint.isStdio
+                    ? "the process runs but does not answer MCP on stdout; check it is an MCP server and logs to stderr only"
+                    : "the endpoint accepted the connection but did not answer; check the URL"
+            )
         case .connectionFailed where endpoint.isStdio:
             return Step(name: "process starts", passed: false, detail: error.message, hint: "check the command, its arguments and \"cwd\"")
         case .connectionFailed:
             return Step(name: "endpoint answers", passed: false, detail: error.message, hint: "is the server running and reachable at that URL?")
         case .transportClosed:
-            return Step(name: "process starts", passed: false, detail: error.message + (stderr.isEmpty ? "" : "; stderr: \(stderr)"),
-                hint: "the server exited at once; run its command by hand to see why (missing setting, key or dependency)")
+            return Step(
+                name: "process starts",
+                passed: false,
+                detail: error.message + (stderr.isEmpty ? "" : "; stderr: \(stderr)"),
+                hint: "the server exited at once; run its command by hand to see why (missing setting, key or dependency)"
+            )
         default:
-            return Step(name: "handshake", passed: false, detail: error.message, hint: "the server answered but not as MCP expects; check its version and logs")
+            return Step(
+                name: "handshake",
+                passed: false,
+                detail: error.message,
+                hint: "the server answered but not as MCP expects; check its version and logs"
+            )
         }
     }
 

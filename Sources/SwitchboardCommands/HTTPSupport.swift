@@ -1,6 +1,6 @@
 public import MCPClient
 public import MCPServer
-public import MCPTransport
+import MCPTransport
 public import SwitchboardConfiguration
 
 #if canImport(Glibc)
@@ -84,7 +84,7 @@ public enum CommandEnvironment {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         execv(sibling, &argv)
         let reason = String(cString: strerror(errno))
-        argv.forEach { free($0) }
+        for argument in argv { free(argument) }
         throw HandOffFailure(description: "could not start \(sibling): \(reason)")
     }
 }

@@ -37,7 +37,11 @@ struct ToolsCommand: AsyncParsableCommand {
                 }
                 var table = TextTable("name", "hints", "description")
                 for tool in tools {
-                    table.add(single ? tool.tool.name : tool.qualifiedName, hints(tool.tool.annotations), tool.tool.description ?? tool.tool.title ?? "")
+                    table.add(
+                        single ? tool.tool.name : tool.qualifiedName,
+                        hints(tool.tool.annotations),
+                        tool.tool.description ?? tool.tool.title ?? ""
+                    )
                 }
                 Terminal.output(tools.isEmpty ? "(no tools)" : table.render())
             }
@@ -111,7 +115,8 @@ struct TemplatesCommand: AsyncParsableCommand {
                 let templates = try await session.allResourceTemplates()
                 if output.json {
                     Terminal.output(
-                        JSONValue.object(["resourceTemplates": .array(templates.map(\.jsonValue))]).serializedString(options: .prettyPrinted))
+                        JSONValue.object(["resourceTemplates": .array(templates.map(\.jsonValue))]).serializedString(options: .prettyPrinted)
+                    )
                     return
                 }
                 var table = TextTable("uri template", "name", "type", "description")

@@ -38,7 +38,8 @@ struct PinsCommand: AsyncParsableCommand {
             let pins = ToolPinningInterceptor(mode: .block, file: path)
             if let problem = pins.fileProblem {
                 throw ConfigurationProblem(
-                    "\(problem.file): \(problem.message); nothing was compared or approved. Restore or repair it, or remove it to pin every tool afresh.")
+                    "\(problem.file): \(problem.message); nothing was compared or approved. Restore or repair it, or remove it to pin every tool afresh."
+                )
             }
             try await server.withSession { session in
                 let tools = try await session.allTools(options: RequestOptions(bypassCache: true))
@@ -53,7 +54,11 @@ struct PinsCommand: AsyncParsableCommand {
                 let states = tools.map { (tool: $0.name, state: pins.state(of: $0, server: serverName)) }
                 if output.json {
                     let rows = states.map { JSONValue.object(["tool": .string($0.tool), "state": .string($0.state.rawValue)]) }
-                    Terminal.output(JSONValue.object(["server": .string(serverName), "file": .string(path), "tools": .array(rows)]).serializedString(options: .prettyPrinted))
+                    Terminal.output(
+                        JSONValue.object(["server": .string(serverName), "file": .string(path), "tools": .array(rows)]).serializedString(
+                            options: .prettyPrinted
+                        )
+                    )
                 } else {
                     var table = TextTable("tool", "state")
                     for row in states { table.add(row.tool, row.state.rawValue) }

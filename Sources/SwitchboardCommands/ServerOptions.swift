@@ -25,7 +25,10 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Use exactly this protocol version instead of negotiating.", valueName: "version"))
     var protocolVersion: String?
 
-    @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for each answer (default 60, or the file's timeoutSeconds).", valueName: "seconds"))
+    @Option(
+        name: .customLong("timeout"),
+        help: ArgumentHelp("Seconds to wait for each answer (default 60, or the file's timeoutSeconds).", valueName: "seconds")
+    )
     var timeoutOption: Double?
 
     var timeout: Double { timeoutOption ?? 60 }
@@ -34,7 +37,10 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A configuration file with an \"mcpServers\" object.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("The server of the configuration file to use (--config, or the file discovery finds).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The server of the configuration file to use (--config, or the file discovery finds).", valueName: "name")
+    )
     var server: String?
 
     @Flag(name: .long, help: "Show what the server writes to stderr.")
@@ -52,7 +58,9 @@ struct ServerOptions: ParsableArguments {
     func validate() throws {
         let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
-        if server != nil && (stdio != nil || url != nil) { throw ValidationError("--server picks a server of the configuration file; it does not go with --stdio or --url") }
+        if server != nil && (stdio != nil || url != nil) {
+            throw ValidationError("--server picks a server of the configuration file; it does not go with --stdio or --url")
+        }
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         if let retry, retry < 0 { throw ValidationError("--retry must be 0 or more") }
         for assignment in env where !assignment.contains("=") {
@@ -114,7 +122,8 @@ struct ServerOptions: ParsableArguments {
             if let only { return only }
             let enabled = configuration.enabledServers.map(\.name)
             throw ConfigurationProblem(
-                "\(configuration.file) has \(enabled.count) servers (\(enabled.joined(separator: ", "))); pick one with --server NAME")
+                "\(configuration.file) has \(enabled.count) servers (\(enabled.joined(separator: ", "))); pick one with --server NAME"
+            )
         }
     }
 
@@ -144,7 +153,11 @@ struct ServerOptions: ParsableArguments {
             let process = ProcessConfiguration(command: command, arguments: Array(words.dropFirst()), environment: environment)
             let server = ServerDefinition(name: Self.adHocName(command: command), endpoints: [.stdio(process)], settings: noRestart)
             return Selection(
-                configuration: SwitchboardConfiguration(file: file, servers: [server]), only: server.name, adHoc: true, description: "stdio: \(stdio)")
+                configuration: SwitchboardConfiguration(file: file, servers: [server]),
+                only: server.name,
+                adHoc: true,
+                description: "stdio: \(stdio)"
+            )
         }
         if let url {
             let headers = Dictionary(headerPairs.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
@@ -153,12 +166,19 @@ struct ServerOptions: ParsableArguments {
         }
         let loader = ConfigurationFiles.loader
         guard let path = loader.locate(explicit: config)?.path else {
-            if let server { throw ConfigurationProblem("--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))") }
+            if let server {
+                throw ConfigurationProblem(
+                    "--server \(server) needs a configuration file; none found at \(loader.searchedPlaces.joined(separator: ", "))"
+                )
+            }
             let demo = ProcessConfiguration(command: Terminal.executablePath, arguments: ["demo-server"], environment: environment)
             let definition = ServerDefinition(name: "demo", endpoints: [.stdio(demo)], settings: noRestart)
             return Selection(
-                configuration: SwitchboardConfiguration(file: "(built-in)", servers: [definition]), only: definition.name, adHoc: true,
-                description: "built-in demo server")
+                configuration: SwitchboardConfiguration(file: "(built-in)", servers: [definition]),
+                only: definition.name,
+                adHoc: true,
+                description: "built-in demo server"
+            )
         }
         var configuration = try ConfigurationFiles.load(path)
         // --env and --header apply to the file's servers too.
@@ -213,7 +233,8 @@ struct ServerOptions: ParsableArguments {
             interceptors: configured.interceptors ?? InterceptorRegistry.defaultChain,
             trustAnnotations: trustAnnotations || configured.trustAnnotations == true,
             safeTools: configured.safeTools ?? [],
-            file: selection.configuration.file)
+            file: selection.configuration.file
+        )
         if let retry {
             // --retry N means N retries, N + 1 attempts, in the configured retry or a new one.
             var replaced = false
@@ -373,7 +394,8 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     var description: String {
         guard error.code == .toolChanged else { return error.description }
-        return error.description + "\nhint: compare with `switchboard pins`, then approve with `switchboard pins --approve TOOL` (same server options)"
+        return error.description
+            + "\nhint: compare with `switchboard pins`, then approve with `switchboard pins --approve TOOL` (same server options)"
     }
 
     var exitCode: Int32 { Self.exitCode(for: error.code) }

@@ -54,25 +54,37 @@ struct ServersCommand: AsyncParsableCommand {
                     if let breaker = breakers[status.name] { object["breaker"] = .string(breaker) }
                     if let latency = Self.latency(status) { object["latencyMs"] = .double(latency) }
                     object["restarts"] = .int(status.restarts)
-                    object["replicas"] = .array(status.replicas.map { replica in
-                        var item: JSONObject = [
-                            "endpoint": .string(replica.endpoint), "connected": .bool(replica.connected), "ejected": .bool(replica.ejected),
-                            "calls": .int(replica.calls), "failures": .int(replica.failures), "restarts": .int(replica.restarts),
-                        ]
-                        if let error = replica.error { item["error"] = .string(error) }
-                        return .object(item)
-                    })
+                    object["replicas"] = .array(
+                        status.replicas.map { replica in
+                            var item: JSONObject = [
+                                "endpoint": .string(replica.endpoint), "connected": .bool(replica.connected), "ejected": .bool(replica.ejected),
+                                "calls": .int(replica.calls), "failures": .int(replica.failures), "restarts": .int(replica.restarts),
+                            ]
+                            if let error = replica.error { item["error"] = .string(error) }
+                            return .object(item)
+                        }
+                    )
                     return .object(object)
                 }
-                Terminal.output(JSONValue.object(["file": .string(configuration.file), "servers": .array(items)]).serializedString(options: .prettyPrinted))
+                Terminal.output(
+                    JSONValue.object(["file": .string(configuration.file), "servers": .array(items)]).serializedString(options: .prettyPrinted)
+                )
             } else {
                 var table = TextTable("server", "state", "era", "version", "endpoints", "tools", "latency", "breaker", "restarts", "detail")
                 for status in statuses {
                     let detail = status.error ?? status.serverInfo.map { "\($0.name) \($0.version)" } ?? ""
                     table.add(
-                        status.name, status.phase.description, status.protocolVersion.map { "\($0.era)" } ?? "-",
-                        status.protocolVersion?.rawValue ?? "-", "\(status.healthyEndpoints)/\(status.endpoints)", String(status.tools),
-                        Self.latency(status).map { BenchResult.format($0) + " ms" } ?? "-", breakers[status.name] ?? "-", String(status.restarts), detail)
+                        status.name,
+                        status.phase.description,
+                        status.protocolVersion.map { "\($0.era)" } ?? "-",
+                        status.protocolVersion?.rawValue ?? "-",
+                        "\(status.healthyEndpoints)/\(status.endpoints)",
+                        String(status.tools),
+                        Self.latency(status).map { BenchResult.format($0) + " ms" } ?? "-",
+                        breakers[status.name] ?? "-",
+                        String(status.restarts),
+                        detail
+                    )
                 }
                 Terminal.output(table.render())
             }
@@ -82,7 +94,8 @@ struct ServersCommand: AsyncParsableCommand {
 
     /// The server's recent latency in milliseconds: the median of its replicas' averages.
     static func latency(_ status: ServerStatus) -> Double? {
-        let values = status.replicas.compactMap(\.latency).map { Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000 }.sorted()
+        let values = status.replicas.compactMap(\.latency).map { Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000 }
+            .sorted()
         return values.isEmpty ? nil : values[values.count / 2]
     }
 }

@@ -1,6 +1,6 @@
 public import JSONCore
-import MCPWire
 public import MCPTransport
+import MCPWire
 
 /// A whole Switchboard configuration: the servers, in file order, and what applies to all.
 ///

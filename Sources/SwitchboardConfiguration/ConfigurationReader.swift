@@ -100,8 +100,13 @@ public struct ConfigurationReader: Sendable {
             let first = context.document.locate(duplicate.pointer).map { " (first at line \($0.line))" } ?? ""
             context.diagnostics.append(
                 ConfigDiagnostic(
-                    .error, file: context.file, location: duplicate.location, pointer: duplicate.pointer,
-                    message: "server \"\(JSONPointer.unescape(rest))\" is defined twice\(first)"))
+                    .error,
+                    file: context.file,
+                    location: duplicate.location,
+                    pointer: duplicate.pointer,
+                    message: "server \"\(JSONPointer.unescape(rest))\" is defined twice\(first)"
+                )
+            )
         }
         let workspace = Self.workspaceFolder(of: context.file)
         for (name, value) in servers {
@@ -111,7 +116,10 @@ public struct ConfigurationReader: Sendable {
                 continue
             }
             if name.contains(configuration.separator) {
-                context.error(pointer, "server \"\(name)\": its name contains the separator \"\(configuration.separator)\", so qualified tool names would be ambiguous")
+                context.error(
+                    pointer,
+                    "server \"\(name)\": its name contains the separator \"\(configuration.separator)\", so qualified tool names would be ambiguous"
+                )
             }
             guard case .object(let entry) = value else {
                 context.error(pointer, "server \"\(name)\" must be an object, not \(value.typeName)")
@@ -124,7 +132,12 @@ public struct ConfigurationReader: Sendable {
         return configuration
     }
 
-    private func readTopLevelSettings(_ value: JSONValue, at pointer: String, into configuration: inout SwitchboardConfiguration, _ context: inout Context) {
+    private func readTopLevelSettings(
+        _ value: JSONValue,
+        at pointer: String,
+        into configuration: inout SwitchboardConfiguration,
+        _ context: inout Context
+    ) {
         guard case .object(let object) = value else {
             context.error(pointer, "\"switchboard\" must be an object, not \(value.typeName)")
             return
@@ -137,7 +150,10 @@ public struct ConfigurationReader: Sendable {
         if let separator = object["separator"] {
             if let text = context.string(separator, at: pointer + "/separator", "\"separator\"") {
                 if text.isEmpty || !text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-./".contains($0)) }) {
-                    context.error(pointer + "/separator", "\"separator\" must be one or more of A-Z a-z 0-9 _ - . / (the characters a tool name may use), not \"\(text)\"")
+                    context.error(
+                        pointer + "/separator",
+                        "\"separator\" must be one or more of A-Z a-z 0-9 _ - . / (the characters a tool name may use), not \"\(text)\""
+                    )
                 } else {
                     configuration.separator = text
                 }
@@ -158,7 +174,9 @@ public struct ConfigurationReader: Sendable {
                 context.error(at("interceptors"), "\(owner)\"interceptors\" must be an array of names or objects, not \(value.typeName)")
             }
         }
-        if let value = object["trustAnnotations"] { settings.trustAnnotations = context.bool(value, at: at("trustAnnotations"), "\(owner)\"trustAnnotations\"") }
+        if let value = object["trustAnnotations"] {
+            settings.trustAnnotations = context.bool(value, at: at("trustAnnotations"), "\(owner)\"trustAnnotations\"")
+        }
         if let value = object["timeoutSeconds"] {
             settings.timeoutSeconds = context.number(value, at: at("timeoutSeconds"), "\(owner)\"timeoutSeconds\"", in: 0.001...86_400)
         }
@@ -166,7 +184,9 @@ public struct ConfigurationReader: Sendable {
         if let value = object["denyTools"] { settings.denyTools = context.strings(value, at: at("denyTools"), "\(owner)\"denyTools\"") }
         if let value = object["safeTools"] { settings.safeTools = context.strings(value, at: at("safeTools"), "\(owner)\"safeTools\"") }
         if let value = object["protocolVersion"], let version = context.string(value, at: at("protocolVersion"), "\(owner)\"protocolVersion\"") {
-            if ProtocolVersion(version).isKnown { settings.protocolVersion = version } else {
+            if ProtocolVersion(version).isKnown {
+                settings.protocolVersion = version
+            } else {
                 let known = ProtocolVersion.supported.map(\.rawValue)
                 context.error(at("protocolVersion"), "\(owner)unknown protocol version \"\(version)\"; use one of \(known.joined(separator: ", "))")
             }
@@ -176,7 +196,9 @@ public struct ConfigurationReader: Sendable {
                 "power-of-two-choices": .powerOfTwoChoices, "round_robin": .roundRobin, "roundRobin": .roundRobin,
                 "least_outstanding": .leastOutstanding, "leastOutstanding": .leastOutstanding,
             ]
-            if let balancing = ServerSettings.Balancing(rawValue: name) ?? aliases[name] { settings.balancing = balancing } else {
+            if let balancing = ServerSettings.Balancing(rawValue: name) ?? aliases[name] {
+                settings.balancing = balancing
+            } else {
                 let names = ServerSettings.Balancing.allCases.map(\.rawValue)
                 let hint = Suggestion.closest(to: name, in: names + aliases.keys).map { "; did you mean \"\($0)\"?" } ?? ""
                 context.error(at("balancing"), "\(owner)unknown balancing \"\(name)\"\(hint) (use \(names.joined(separator: ", ")))")
@@ -201,7 +223,9 @@ public struct ConfigurationReader: Sendable {
     static func readRestart(_ value: JSONValue, at pointer: String, _ owner: String, _ context: inout Context) -> RestartSettings? {
         if let flag = value.boolValue { return RestartSettings(enabled: flag) }
         let known: Set<String> = ["maxRestarts", "windowSeconds", "initialBackoffSeconds", "maxBackoffSeconds"]
-        guard let object = context.group(value, at: pointer, owner + "\"restart\"", known: known, expected: "true, false or an object") else { return nil }
+        guard let object = context.group(value, at: pointer, owner + "\"restart\"", known: known, expected: "true, false or an object") else {
+            return nil
+        }
         var fields = GroupReader(object: object, pointer: pointer, label: owner + "\"restart.", value: RestartSettings())
         fields.read("maxRestarts", in: 0...10_000, \.maxRestarts, &context)
         fields.read("windowSeconds", in: 0.001...86_400, \.windowSeconds, &context)
@@ -256,7 +280,15 @@ struct Context {
     mutating func warning(_ pointer: String, _ message: String) { report(.warning, pointer, message) }
 
     /// An unknown key: an error when it is a likely typo of a known one (or `strict`), a warning otherwise.
-    mutating func unknownKey(_ pointer: String, _ key: String, known: Set<String>, what: String, strict: Bool = false, prefix: String = "", note: String = "") {
+    mutating func unknownKey(
+        _ pointer: String,
+        _ key: String,
+        known: Set<String>,
+        what: String,
+        strict: Bool = false,
+        prefix: String = "",
+        note: String = ""
+    ) {
         if let guess = Suggestion.closest(to: key, in: known) {
             error(pointer, "\(prefix)unknown \(what) \"\(key)\"; did you mean \"\(guess)\"?\(note)")
         } else if strict {
@@ -296,7 +328,10 @@ struct Context {
             return nil
         }
         guard range.contains(number) else {
-            error(pointer, "\(name) must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(number))")
+            error(
+                pointer,
+                "\(name) must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(number))"
+            )
             return nil
         }
         return number

@@ -19,7 +19,9 @@ struct ServerReader {
 
     var owner: String { "server \"\(name)\": " }
 
-    static let endpointKeys: Set<String> = ["command", "args", "env", "cwd", "envFile", "url", "serverUrl", "httpUrl", "headers", "type", "transportType"]
+    static let endpointKeys: Set<String> = [
+        "command", "args", "env", "cwd", "envFile", "url", "serverUrl", "httpUrl", "headers", "type", "transportType",
+    ]
     static let processKeys: Set<String> = ["command", "args", "env", "cwd", "envFile"]
     static let urlKeys: Set<String> = ["url", "serverUrl", "httpUrl", "headers", "type", "transportType"]
 
@@ -42,7 +44,15 @@ struct ServerReader {
                 let known = ConfigurationReader.settingKeys.union(ConfigurationReader.serverOnlySettingKeys)
                 for key in object.keys where !known.contains(key) {
                     let note = key == "separator" ? "; the separator is set once, in the top-level \"switchboard\"" : ""
-                    context.unknownKey(settingsPointer + "/" + JSONPointer.escape(key), key, known: known, what: "setting", strict: true, prefix: owner, note: note)
+                    context.unknownKey(
+                        settingsPointer + "/" + JSONPointer.escape(key),
+                        key,
+                        known: known,
+                        what: "setting",
+                        strict: true,
+                        prefix: owner,
+                        note: note
+                    )
                 }
                 settings = ConfigurationReader.readSettings(object, at: settingsPointer, where: owner, &context)
                 replicas = object["replicas"]
@@ -56,7 +66,10 @@ struct ServerReader {
                             if let value = secret(source, at: at, "header \"\(header)\"", &context) { secretHeaders.append((header, value)) }
                         }
                     } else {
-                        context.error(settingsPointer + "/headers", owner + "\"headers\" must be an object of header names to sources, not \(headers.typeName)")
+                        context.error(
+                            settingsPointer + "/headers",
+                            owner + "\"headers\" must be an object of header names to sources, not \(headers.typeName)"
+                        )
                     }
                 }
             } else {
@@ -94,7 +107,14 @@ struct ServerReader {
                     continue
                 }
                 for key in override.keys where !Self.endpointKeys.contains(key) {
-                    context.unknownKey(at + "/" + JSONPointer.escape(key), key, known: Self.endpointKeys, what: "replica key", strict: true, prefix: owner)
+                    context.unknownKey(
+                        at + "/" + JSONPointer.escape(key),
+                        key,
+                        known: Self.endpointKeys,
+                        what: "replica key",
+                        strict: true,
+                        prefix: owner
+                    )
                 }
                 var merged = entry
                 var origins = own
@@ -127,7 +147,10 @@ struct ServerReader {
                 return .http(url: url, headers: headers, transport: transport)
             }
             if endpoints.contains(where: { if case .stdio = $0 { true } else { false } }) {
-                context.error(settingsPointer, owner + "\"bearerToken\" and \"headers\" apply to HTTP servers; pass a stdio server its secret in \"env\"")
+                context.error(
+                    settingsPointer,
+                    owner + "\"bearerToken\" and \"headers\" apply to HTTP servers; pass a stdio server its secret in \"env\""
+                )
             }
         }
         guard context.diagnostics[before...].allSatisfy({ $0.severity != .error }), !endpoints.isEmpty else { return nil }
@@ -153,7 +176,8 @@ struct ServerReader {
             if let type, type != "stdio" {
                 context.error(at(typeKey), owner + "\"type\" is \"\(type)\" but the server has a \"command\"; use \"stdio\" or drop \"type\"")
             }
-            guard let raw = context.string(command, at: at("command"), owner + "\"command\""), let command = expand(raw, at("command"), &context) else { return nil }
+            guard let raw = context.string(command, at: at("command"), owner + "\"command\""), let command = expand(raw, at("command"), &context)
+            else { return nil }
             guard !command.isEmpty else {
                 context.error(at("command"), owner + "\"command\" is empty")
                 return nil
@@ -193,7 +217,9 @@ struct ServerReader {
                 }
             }
             var directory: String?
-            if let value = object["cwd"], let raw = context.string(value, at: at("cwd"), owner + "\"cwd\""), let expanded = expand(raw, at("cwd"), &context) {
+            if let value = object["cwd"], let raw = context.string(value, at: at("cwd"), owner + "\"cwd\""),
+                let expanded = expand(raw, at("cwd"), &context)
+            {
                 directory = TextFile.absolute(expanded, from: ConfigurationReader.workspaceFolder(of: file))
             }
             if object["headers"] != nil { context.warning(at("headers"), owner + "\"headers\" is ignored for a stdio server") }
@@ -202,11 +228,15 @@ struct ServerReader {
 
         guard let urlKey else {
             var hint = ""
-            if let near = object.keys.lazy.compactMap({ Suggestion.closest(to: $0, in: ["command", "url"]) }).first { hint = " (is \"\(near)\" misspelled?)" }
+            if let near = object.keys.lazy.compactMap({ Suggestion.closest(to: $0, in: ["command", "url"]) }).first {
+                hint = " (is \"\(near)\" misspelled?)"
+            }
             context.error(pointer, owner + "needs either \"command\" (a stdio server) or \"url\" (an HTTP server)\(hint)")
             return nil
         }
-        guard let raw = context.string(object[urlKey]!, at: at(urlKey), owner + "\"\(urlKey)\""), let url = expand(raw, at(urlKey), &context) else { return nil }
+        guard let raw = context.string(object[urlKey]!, at: at(urlKey), owner + "\"\(urlKey)\""), let url = expand(raw, at(urlKey), &context) else {
+            return nil
+        }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             context.error(at(urlKey), owner + "\"\(urlKey)\" must start with http:// or https://, not \"\(Redaction.url(url))\"")
             return nil

@@ -1,7 +1,7 @@
 public import JSONCore
 public import MCPClient
-public import MCPWire
 import MCPTransport
+public import MCPWire
 import SwitchboardConfiguration
 import Synchronization
 
@@ -29,19 +29,25 @@ extension Hub {
     /// Why `name` routes nowhere, in words a user can act on.
     private func unroutable(_ name: String) -> MCPError {
         let (configuration, entries, table) = state.withLock { ($0.configuration, $0.servers, $0.tools) }
-        if let qualified = QualifiedName.parse(name, separator: configuration.separator, isServer: { entries[$0] != nil }), let entry = entries[qualified.server] {
+        if let qualified = QualifiedName.parse(name, separator: configuration.separator, isServer: { entries[$0] != nil }),
+            let entry = entries[qualified.server]
+        {
             let (server, tool) = (qualified.server, qualified.name)
             guard entry.phase == .ready else { return unavailable(server, entry.phase, file: configuration.file) }
             if !entry.settings.offersTool(tool) {
                 return MCPError(.invalidArguments, "tool \"\(tool)\" of server \"\(server)\" is filtered out by its allowTools/denyTools")
             }
-            let hint = Suggestion.closest(to: tool, in: entry.tools.map(\.name)).map { "; did you mean \"\(QualifiedName(server: server, name: $0, separator: configuration.separator))\"?" } ?? ""
+            let hint =
+                Suggestion.closest(to: tool, in: entry.tools.map(\.name)).map {
+                    "; did you mean \"\(QualifiedName(server: server, name: $0, separator: configuration.separator))\"?"
+                } ?? ""
             return MCPError(.invalidArguments, "server \"\(server)\" has no tool \"\(tool)\"\(hint)")
         }
         if let names = table.clash(name) {
             return MCPError(
                 .invalidArguments,
-                "\"\(name)\" is offered by \(names.count) servers; call one by its qualified name: \(names.map(\.description).joined(separator: ", "))")
+                "\"\(name)\" is offered by \(names.count) servers; call one by its qualified name: \(names.map(\.description).joined(separator: ", "))"
+            )
         }
         let hint = Suggestion.closest(to: name, in: tools.map(\.qualifiedName)).map { "; did you mean \"\($0)\"?" } ?? ""
         let down = configuration.servers.filter { entries[$0.name]?.phase.isFailed == true }.map(\.name)
@@ -102,7 +108,10 @@ extension Hub {
             owner = RoutingTable.Route(server: qualified.server, name: qualified.name)
         }
         if owner == nil, let names = table.clash(name) {
-            throw MCPError(.invalidArguments, "prompt \"\(name)\" is offered by \(names.count) servers; use \(names.map(\.description).joined(separator: " or "))")
+            throw MCPError(
+                .invalidArguments,
+                "prompt \"\(name)\" is offered by \(names.count) servers; use \(names.map(\.description).joined(separator: " or "))"
+            )
         }
         guard let owner, let pool = entries[owner.server]?.pool else {
             throw MCPError(.invalidArguments, "no prompt \"\(name)\" on any server")
@@ -151,7 +160,9 @@ extension Hub {
         guard entry.pool.anySession?.serverCapabilities.resources != nil else { return ServerListing(server: name, outcome: .success([])) }
         let outcome: Result<[Resource], MCPError>
         do throws(MCPError) {
-            let resources = try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+            let resources = try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) {
+                session,
+                deadline async throws(MCPError) in
                 try await session.allResources(options: RequestOptions(deadline: deadline))
             } unavailable: {
                 MCPError(.connectionFailed, "server \"\(name)\" has no replica connected")
@@ -169,9 +180,13 @@ extension Hub {
         if let server {
             let (entry, file) = state.withLock { ($0.servers[server], $0.configuration.file) }
             guard let entry, entry.phase == .ready else { throw unavailable(server, entry?.phase, file: file) }
-            return try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) { session, deadline async throws(MCPError) in
+            return try await entry.pool.perform(deadline: nil, timeout: nil, mayTryAgain: Self.readMayTryAgain) {
+                session,
+                deadline async throws(MCPError) in
                 try await session.readResource(uri, options: RequestOptions(deadline: deadline))
-            } unavailable: { MCPError(.connectionFailed, "server \"\(server)\" has no replica connected") }
+            } unavailable: {
+                MCPError(.connectionFailed, "server \"\(server)\" has no replica connected")
+            }
         }
         let owners = Set(await resources().resources.filter { $0.resource.uri == uri }.map(\.server))
         if owners.count > 1 {

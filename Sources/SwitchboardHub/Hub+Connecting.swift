@@ -113,7 +113,10 @@ extension Hub {
             eventBus.emit(wasReady ? .catalogRefreshed(server: name, tools: kept.count) : .serverReady(server: name, tools: kept.count))
         } catch {
             if entry(name, pool)?.phase != .ready {
-                update(name, pool) { $0.attempts += 1; $0.phase = .failed("listing tools failed: \(error.message)") }
+                update(name, pool) {
+                    $0.attempts += 1
+                    $0.phase = .failed("listing tools failed: \(error.message)")
+                }
                 eventBus.emit(.serverFailed(server: name, error: error.message))
             }
         }
@@ -160,12 +163,16 @@ extension Hub {
     /// The error's message with the server's last stderr lines, when it has them and the
     /// message does not already carry them: what a person needs to see why a server died.
     static func withStderr(_ error: MCPError) -> String {
-        guard let tail = error.transportError?.stderrTail, !tail.isEmpty, !tail.allSatisfy({ error.message.contains($0) }) else { return error.message }
+        guard let tail = error.transportError?.stderrTail, !tail.isEmpty, !tail.allSatisfy({ error.message.contains($0) }) else {
+            return error.message
+        }
         return error.message + "; last stderr lines: " + tail.suffix(5).joined(separator: " | ")
     }
 
     private static func withTimeout<Value: Sendable>(
-        _ timeout: Duration, server: String, _ body: @escaping @Sendable () async throws(MCPError) -> Value
+        _ timeout: Duration,
+        server: String,
+        _ body: @escaping @Sendable () async throws(MCPError) -> Value
     ) async throws(MCPError) -> Value {
         let outcome: Result<Value, MCPError> = await withTaskGroup(of: Result<Value, MCPError>?.self) { group in
             group.addTask {
@@ -195,6 +202,7 @@ extension RestartSettings {
             maximumRestarts: maxRestarts,
             window: .milliseconds(Int64(windowSeconds * 1000)),
             initialBackoff: .milliseconds(Int64(initialBackoffSeconds * 1000)),
-            maximumBackoff: .milliseconds(Int64(maxBackoffSeconds * 1000)))
+            maximumBackoff: .milliseconds(Int64(maxBackoffSeconds * 1000))
+        )
     }
 }

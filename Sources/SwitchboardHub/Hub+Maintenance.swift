@@ -30,7 +30,12 @@ extension Hub {
             }
         }
         state.withLock { state in
-            if state.closed { task.cancel() } else { state.maintenance[name]?.cancel(); state.maintenance[name] = task }
+            if state.closed {
+                task.cancel()
+            } else {
+                state.maintenance[name]?.cancel()
+                state.maintenance[name] = task
+            }
         }
     }
 
@@ -55,7 +60,11 @@ extension Hub {
                     let start = clock.now
                     let wasEjected = pool.isEjected(index)
                     do throws(MCPError) {
-                        if session.era == .modern { _ = try await session.discover(options: options) } else { try await session.ping(options: options) }
+                        if session.era == .modern {
+                            _ = try await session.discover(options: options)
+                        } else {
+                            try await session.ping(options: options)
+                        }
                         pool.checked(index, healthy: true, latency: clock.now - start)
                     } catch {
                         pool.checked(index, healthy: !error.countsAgainstServer, latency: clock.now - start)

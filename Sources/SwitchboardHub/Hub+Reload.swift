@@ -124,7 +124,12 @@ extension Hub {
             }
         }
         state.withLock { state in
-            if state.closed { task.cancel() } else { state.maintenance["replacement:" + name]?.cancel(); state.maintenance["replacement:" + name] = task }
+            if state.closed {
+                task.cancel()
+            } else {
+                state.maintenance["replacement:" + name]?.cancel()
+                state.maintenance["replacement:" + name] = task
+            }
         }
     }
 

@@ -1,7 +1,7 @@
-public import JSONCore
+import JSONCore
 public import MCPClient
-public import MCPWire
 import MCPTransport
+import MCPWire
 public import SwitchboardConfiguration
 import Synchronization
 

@@ -28,8 +28,11 @@ public enum YAMLConfiguration {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
             return ConfigDiagnostic(
-                .error, file: file, location: .init(line: context.mark.line, column: context.mark.column),
-                message: "\(names) given twice in the mapping that starts here (a name can be defined once)")
+                .error,
+                file: file,
+                location: .init(line: context.mark.line, column: context.mark.column),
+                message: "\(names) given twice in the mapping that starts here (a name can be defined once)"
+            )
         default:
             return ConfigDiagnostic(.error, file: file, message: "not valid YAML: \(error)")
         }
@@ -64,7 +67,9 @@ public enum YAMLConfiguration {
                 for (key, item) in mapping {
                     guard let name = key.string else {
                         let mark = key.mark.map { JSONSourceMap.Location(line: $0.line, column: $0.column) }
-                        throw ConfigError(diagnostics: [ConfigDiagnostic(.error, file: file, location: mark, pointer: pointer, message: "keys must be strings")])
+                        throw ConfigError(diagnostics: [
+                            ConfigDiagnostic(.error, file: file, location: mark, pointer: pointer, message: "keys must be strings")
+                        ])
                     }
                     let child = pointer + "/" + JSONPointer.escape(name)
                     let mark = key.mark.map { JSONSourceMap.Location(line: $0.line, column: $0.column) }

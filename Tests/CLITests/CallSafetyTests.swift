@@ -22,14 +22,15 @@ struct CallSafetyTests {
 
         init(replicas: Int, folder: String, settings: String = "") async throws {
             counterFile = folder + "/executions"
-            FileManager.default.createFile(atPath: counterFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: counterFile, contents: nil)
             var servers: [HTTPPeer] = []
             for _ in 0..<replicas {
                 let file = counterFile
                 servers.append(
                     try await HTTPPeer(Peers.python) { port in
                         [Peers.pythonScript("fault_server.py"), "--http", String(port), "--counter-file", file]
-                    })
+                    }
+                )
             }
             self.servers = servers
             let urls = servers.map { #"{"url": "\#($0.url)"}"# }.joined(separator: ", ")

@@ -6,7 +6,11 @@ import Testing
 /// `switchboard config validate|show|import`, configuration discovery and YAML, through the built binaries.
 @Suite("switchboard config")
 struct ConfigCommandTests {
-    func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        directory: String? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         try Peers.require(Peers.switchboard)
         return try await ExternalProcess.run(Peers.switchboard, arguments, environment: environment, directory: directory)
     }
@@ -16,7 +20,11 @@ struct ConfigCommandTests {
     @Test("validate: exit 0 with a summary for a good file; exit 2 with file:line:column and a suggestion for a bad one")
     func validate() async throws {
         let good = #"{"mcpServers": {"demo": {"command": "\#(demo)", "args": ["demo-server"], "colour": "blue"}}}"#
-        try await withTemporaryFolder(files: ["good.json": good, "bad.json": "{\"mcpServers\": {\n  \"demo\": {\"command\": \"x\",\n    \"switchboard\": {\"interceptors\": [\"metrix\"], \"timeoutSecs\": 3}}}}"]) { folder in
+        try await withTemporaryFolder(files: [
+            "good.json": good,
+            "bad.json":
+                "{\"mcpServers\": {\n  \"demo\": {\"command\": \"x\",\n    \"switchboard\": {\"interceptors\": [\"metrix\"], \"timeoutSecs\": 3}}}}",
+        ]) { folder in
             let ok = try await run(["config", "validate", folder + "/good.json"])
             #expect(ok.status == 0, "\(ok.stderr)")
             #expect(ok.stdout.contains("valid; 1 server, 0 errors, 1 warning"))
@@ -25,7 +33,10 @@ struct ConfigCommandTests {
 
             let bad = try await run(["config", "validate", folder + "/bad.json"])
             #expect(bad.status == 2)
-            #expect(bad.stderr.contains(#"bad.json:3:49: error: server "demo": unknown setting "timeoutSecs"; did you mean "timeoutSeconds"?"#), "\(bad.stderr)")
+            #expect(
+                bad.stderr.contains(#"bad.json:3:49: error: server "demo": unknown setting "timeoutSecs"; did you mean "timeoutSeconds"?"#),
+                "\(bad.stderr)"
+            )
             let json = try await run(["config", "validate", "--config", folder + "/bad.json", "--json"])
             let document = try JSONValue(parsing: json.stdout)
             #expect(document["valid"] == false)
@@ -39,7 +50,10 @@ struct ConfigCommandTests {
         try await withTemporaryFile(named: "c.json", contents: text) { path in
             let out = try await run(["config", "validate", path])
             #expect(out.status == 2)
-            #expect(out.stderr.contains(#"c.json:2:18: error: server "demo": unknown interceptor "metrix"; did you mean "metrics"?"#), "\(out.stderr)")
+            #expect(
+                out.stderr.contains(#"c.json:2:18: error: server "demo": unknown interceptor "metrix"; did you mean "metrics"?"#),
+                "\(out.stderr)"
+            )
         }
     }
 
@@ -125,7 +139,10 @@ struct ConfigCommandTests {
             #expect(called.stdout == "from yaml\n")
             let checked = try await run(["config", "validate", folder + "/bad.yml"])
             #expect(checked.status == 2)
-            #expect(checked.stderr.contains(#"bad.yml:5:7: error: server "demo": "replicas" must be a count or an array of endpoints, not string"#), "\(checked.stderr)")
+            #expect(
+                checked.stderr.contains(#"bad.yml:5:7: error: server "demo": "replicas" must be a count or an array of endpoints, not string"#),
+                "\(checked.stderr)"
+            )
         }
     }
 
@@ -135,7 +152,11 @@ struct ConfigCommandTests {
         try await withTemporaryFolder(files: ["here/switchboard.json": text, "elsewhere/c.json": text]) { folder in
             let here = try await run(["call", "echo", "text=a", "--server", "demo"], directory: folder + "/here")
             #expect(here.stdout == "a\n", "\(here.stderr)")
-            let viaEnvironment = try await run(["call", "echo", "text=b", "--server", "demo"], environment: ["SWITCHBOARD_CONFIG": folder + "/elsewhere/c.json"], directory: folder)
+            let viaEnvironment = try await run(
+                ["call", "echo", "text=b", "--server", "demo"],
+                environment: ["SWITCHBOARD_CONFIG": folder + "/elsewhere/c.json"],
+                directory: folder
+            )
             #expect(viaEnvironment.stdout == "b\n", "\(viaEnvironment.stderr)")
             let typo = try await run(["call", "echo", "text=c", "--server", "dmeo"], directory: folder + "/here")
             #expect(typo.status == 2)

@@ -74,11 +74,15 @@ struct HTTPFaultTests {
         let options = ConnectionOptions(http: HTTPOptions(connectTimeout: .seconds(600)))
         await #expect {
             try await ClientSession.connect(
-                to: .http(url: "http://127.0.0.1:\(socket.port)/mcp"), options: options,
-                configuration: ClientConfiguration(defaultTimeout: .seconds(600)))
+                to: .http(url: "http://127.0.0.1:\(socket.port)/mcp"),
+                options: options,
+                configuration: ClientConfiguration(defaultTimeout: .seconds(600))
+            )
         } throws: { error in
             // Answered long before any deadline: the refusal itself, not a connect timeout.
-            guard let error = error as? MCPError, error.code == .connectionFailed, let underlying = error.transportError?.underlying else { return false }
+            guard let error = error as? MCPError, error.code == .connectionFailed, let underlying = error.transportError?.underlying else {
+                return false
+            }
             return (underlying as? HTTPClientError) != .connectTimeout && !(underlying is ChannelError)
         }
     }

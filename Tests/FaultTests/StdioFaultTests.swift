@@ -2,6 +2,7 @@ import JSONCore
 import MCPClient
 import MCPTransport
 import MCPWire
+import Synchronization
 import TestSupport
 import Testing
 
@@ -176,8 +177,6 @@ final class LineCollector: @unchecked Sendable {
     func append(_ line: String) { lock.locked { storage.append(line) } }
     var lines: [String] { lock.locked { storage } }
 }
-
-import Synchronization
 
 final class NSLockLike: Sendable {
     private let mutex = Mutex(())

@@ -45,8 +45,11 @@ struct StdioLifecycleTests {
         let transport = StdioTransport(
             ProcessConfiguration(command: "/bin/sh", arguments: ["-c", "exec sleep 600", marker]),
             options: StdioTransport.Options(
-                exitGracePeriod: .milliseconds(100), terminateGracePeriod: .milliseconds(500),
-                restart: StdioTransport.RestartPolicy(maximumRestarts: 5, window: .seconds(60), initialBackoff: .milliseconds(200))))
+                exitGracePeriod: .milliseconds(100),
+                terminateGracePeriod: .milliseconds(500),
+                restart: StdioTransport.RestartPolicy(maximumRestarts: 5, window: .seconds(60), initialBackoff: .milliseconds(200))
+            )
+        )
         let receiver = Receiver()
         try await transport.start(receiver)
         let first = try #require(transport.processID)
@@ -70,7 +73,12 @@ struct StdioLifecycleTests {
     func stalledServer() async throws {
         let transport = StdioTransport(
             ProcessConfiguration(command: "/bin/sh", arguments: ["-c", "exec sleep 600"]),
-            options: StdioTransport.Options(exitGracePeriod: .milliseconds(100), terminateGracePeriod: .milliseconds(500), maximumPendingWriteBytes: 1 << 20))
+            options: StdioTransport.Options(
+                exitGracePeriod: .milliseconds(100),
+                terminateGracePeriod: .milliseconds(500),
+                maximumPendingWriteBytes: 1 << 20
+            )
+        )
         try await transport.start(Receiver())
         let text = String(repeating: "x", count: 64 << 10)
         let big = OutboundMessage(.notification(JSONRPCNotification(method: "notifications/bulk", params: ["text": .string(text)])))
@@ -109,7 +117,8 @@ struct ProcessChannelDescriptorTests {
         let channel = try ProcessChannel(
             descriptors: .init(stdinWrite: stdin.write, stdoutRead: stdout.read, stderrRead: stderr.read, pid: child.pid, pidfd: -1),
             inbound: StdioLifecycleTests.Receiver(),
-            timings: .init(afterCloseStdin: .seconds(30), afterTerminate: .seconds(30)))
+            timings: .init(afterCloseStdin: .seconds(30), afterTerminate: .seconds(30))
+        )
         try channel.start(name: "test-channel")
         // Both outputs ending stands for the exit (no pidfd): the thread finishes and closes its descriptors.
         close(stdout.write)

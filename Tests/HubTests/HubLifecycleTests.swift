@@ -105,7 +105,9 @@ struct HubLifecycleTests {
                 #expect(calls.withLock { $0 } > 50)
                 #expect(try await hub.callTool("joining__echo", arguments: ["text": "hi"]).text == "hi")
                 #expect(try await hub.callTool("changing__lookup", arguments: ["key": "a"]).text == "value of a")
-                await #expect { try await hub.callTool("leaving__echo", arguments: ["text": "x"]) } throws: { ($0 as? MCPError)?.code == .invalidArguments }
+                await #expect { try await hub.callTool("leaving__echo", arguments: ["text": "x"]) } throws: {
+                    ($0 as? MCPError)?.code == .invalidArguments
+                }
                 #expect(hub.statuses.map(\.name) == ["steady", "changing", "joining"])
                 #expect(hub.configuration.server(named: "steady") != nil)
             }
@@ -135,13 +137,14 @@ struct HubLifecycleTests {
             // Serves once; every later start dies at once, saying why on stderr.
             let script = folder + "/flaky.sh"
             try """
-                #!/bin/sh
-                if [ -f '\(folder)/started' ]; then echo 'flaky: cannot open database' >&2; exit 7; fi
-                touch '\(folder)/started'
-                exec '\(Peers.switchboard)' demo-server --chaos
-                """.write(toFile: script, atomically: true, encoding: .utf8)
+            #!/bin/sh
+            if [ -f '\(folder)/started' ]; then echo 'flaky: cannot open database' >&2; exit 7; fi
+            touch '\(folder)/started'
+            exec '\(Peers.switchboard)' demo-server --chaos
+            """.write(toFile: script, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
-            let text = #"{"mcpServers": {"flaky": {"command": "\#(script)", "switchboard": {"restart": {"maxRestarts": 2, "windowSeconds": 60, "initialBackoffSeconds": 0.01}}}}}"#
+            let text =
+                #"{"mcpServers": {"flaky": {"command": "\#(script)", "switchboard": {"restart": {"maxRestarts": 2, "windowSeconds": 60, "initialBackoffSeconds": 0.01}}}}}"#
             try await withHub(text, maintain: true) { hub async throws in
                 let log = EventLog(hub)
                 _ = try await hub.callTool("flaky__chaos", arguments: ["mode": "crash", "count": 1])

@@ -4,9 +4,9 @@ import MCPClient
 import MCPServer
 import MCPTransport
 import MCPWire
-import Synchronization
 import SwitchboardConfiguration
 import SwitchboardHub
+import Synchronization
 import Testing
 
 /// Connects every endpoint in memory to a fresh demo server, counting the servers alive.
@@ -37,7 +37,10 @@ struct HubReconnectTests {
     func thousandReconnects() async throws {
         let connector = InMemoryConnector()
         func configuration(_ round: Int) throws -> SwitchboardConfiguration {
-            try ConfigurationLoader(environment: [:]).parse(#"{"mcpServers": {"demo": {"command": "demo", "args": ["\#(round)"]}}}"#, file: "reconnect.json")
+            try ConfigurationLoader(environment: [:]).parse(
+                #"{"mcpServers": {"demo": {"command": "demo", "args": ["\#(round)"]}}}"#,
+                file: "reconnect.json"
+            )
         }
         let hub = Hub(configuration: try configuration(0), connector: connector) { server, _ in
             ClientConfiguration(defaultTimeout: .seconds(30), serverName: server.name)

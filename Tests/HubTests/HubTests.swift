@@ -49,7 +49,11 @@ struct HubTests {
         try await withHub(text) { hub async throws in
             #expect(hub.statuses.map(\.phase) == [.ready, .ready, .ready, .ready], "\(hub.statuses.map { $0.error ?? "" })")
             let names = Set(hub.tools.map(\.qualifiedName))
-            #expect(names.isSuperset(of: ["pystdio__echo", "pystdio__hang", "pyhttp__echo", "pyhttp__weather", "time__get_current_time", "demo__echo", "demo__stats"]))
+            #expect(
+                names.isSuperset(of: [
+                    "pystdio__echo", "pystdio__hang", "pyhttp__echo", "pyhttp__weather", "time__get_current_time", "demo__echo", "demo__stats",
+                ])
+            )
             // The globs filter: pyhttp offers only what it allows, demo hides what it denies.
             #expect(hub.tools.filter { $0.server == "pyhttp" }.map(\.tool.name).sorted() == ["add", "echo", "weather"])
             #expect(!names.contains("demo__sleep") && !names.contains("demo__fail"))
@@ -60,7 +64,10 @@ struct HubTests {
             #expect(time.structuredContent?["timezone"] == "UTC")
             #expect(try await hub.callTool("demo__echo", arguments: ["text": "four"]).text == "four")
             // A bare name that only one server offers routes to it.
-            #expect(try await hub.callTool("convert_time", arguments: ["source_timezone": "UTC", "time": "12:00", "target_timezone": "UTC"]).isError == false)
+            #expect(
+                try await hub.callTool("convert_time", arguments: ["source_timezone": "UTC", "time": "12:00", "target_timezone": "UTC"]).isError
+                    == false
+            )
             // A filtered tool is refused by the hub, not sent.
             await #expect { try await hub.callTool("demo__sleep", arguments: ["ms": 1]) } throws: { ($0 as? MCPError)?.code == .invalidArguments }
         }

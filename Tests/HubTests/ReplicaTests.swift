@@ -4,8 +4,8 @@ import MCPClient
 import MCPWire
 import SwitchboardConfiguration
 import SwitchboardHub
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -46,7 +46,13 @@ struct ReplicaFixture {
 }
 
 /// Runs `total` lookups with `concurrency` in flight; `midway` runs once, after `midwayAt` completed.
-func runLookups(_ hub: Hub, total: Int, concurrency: Int, midwayAt: Int = -1, midway: @Sendable () throws -> Void = {}) async throws -> (failures: [String], count: Int) {
+func runLookups(
+    _ hub: Hub,
+    total: Int,
+    concurrency: Int,
+    midwayAt: Int = -1,
+    midway: @Sendable () throws -> Void = {}
+) async throws -> (failures: [String], count: Int) {
     try await withThrowingTaskGroup(of: String?.self) { group in
         var started = 0, finished = 0
         var failures: [String] = []
@@ -73,14 +79,17 @@ func runLookups(_ hub: Hub, total: Int, concurrency: Int, midwayAt: Int = -1, mi
 
 @Suite("Hub: replicas, balancing and failover (real processes)", .serialized)
 struct ReplicaTests {
-    @Test("failover: 3 replicas, 1,000 idempotent calls with 32 in flight, one replica killed midway: no failure reaches the caller, and the killed one is restarted")
+    @Test(
+        "failover: 3 replicas, 1,000 idempotent calls with 32 in flight, one replica killed midway: no failure reaches the caller, and the killed one is restarted"
+    )
     func failover() async throws {
         try Peers.require(Peers.switchboard)
         try await withTemporaryFolder(files: [:]) { folder in
             let fixture = ReplicaFixture(folder: folder)
             let text = fixture.configuration(
                 delays: [1, 1, 1],
-                settings: #""health": {"intervalSeconds": 0.2, "ejectAfterFailures": 1, "cooldownSeconds": 0.5}"#)
+                settings: #""health": {"intervalSeconds": 0.2, "ejectAfterFailures": 1, "cooldownSeconds": 0.5}"#
+            )
             try await withHub(text, maintain: true) { hub async throws in
                 #expect(hub.status(of: "pool")?.healthyEndpoints == 3)
                 let killedAt = Mutex(0)
@@ -140,7 +149,11 @@ struct ReplicaTests {
             try await withHub(text) { hub async throws in
                 let before = try #require(hub.status(of: "pool")).replicas.map(\.calls).reduce(0, +)
                 await #expect {
-                    try await hub.callTool("pool__lookup", arguments: ["key": "k"], options: RequestOptions(timeout: .milliseconds(300), bypassCache: true))
+                    try await hub.callTool(
+                        "pool__lookup",
+                        arguments: ["key": "k"],
+                        options: RequestOptions(timeout: .milliseconds(300), bypassCache: true)
+                    )
                 } throws: { error in
                     (error as? MCPError)?.code == .timeout
                 }
@@ -163,7 +176,9 @@ struct ReplicaTests {
                     (error as? MCPError)?.code == .transportClosed
                 }
                 let writes = (0..<2).map { index in
-                    ((try? String(contentsOfFile: fixture.countFile(index), encoding: .utf8)) ?? "").split(separator: "\n").filter { $0 == "write_record" }.count
+                    ((try? String(contentsOfFile: fixture.countFile(index), encoding: .utf8)) ?? "").split(separator: "\n").filter {
+                        $0 == "write_record"
+                    }.count
                 }
                 #expect(writes.reduce(0, +) == 1, "write_record ran \(writes) times; it must run once")
             }

@@ -11,7 +11,8 @@ struct RoutingTableTests {
             (server: "github", names: ["create_issue", "search"]),
             (server: "files", names: ["read_file", "search"]),
             (server: "time", names: ["now"]),
-        ])
+        ]
+    )
 
     @Test("qualified names route to their server; bare names only when one server offers them")
     func routes() {
@@ -101,11 +102,13 @@ struct ReplicaBalancerTests {
         }
         #expect(balancer.isEjected(0, now: now))
         #expect(!balancer.isEjected(0, now: now + .seconds(31)), "the cool-down ends")
-        #expect((0..<10).allSatisfy { _ in
-            let index = balancer.pick(now: now)!
-            balancer.finish(index, latency: .milliseconds(1), failed: false, now: now)
-            return index == 1
-        })
+        #expect(
+            (0..<10).allSatisfy { _ in
+                let index = balancer.pick(now: now)!
+                balancer.finish(index, latency: .milliseconds(1), failed: false, now: now)
+                return index == 1
+            }
+        )
         balancer.checked(0, healthy: true, latency: .milliseconds(2), now: now)
         #expect(!balancer.isEjected(0, now: now))
         #expect(balancer.replicas[0].ejections == 1)

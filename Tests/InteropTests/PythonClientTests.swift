@@ -26,7 +26,9 @@ struct PythonClientTests {
         switch testCase.link {
         case .stdio:
             output = try await ExternalProcess.run(
-                Peers.python, [script, "--era", testCase.era, "stdio", "--", Peers.switchboard, "demo-server"])
+                Peers.python,
+                [script, "--era", testCase.era, "stdio", "--", Peers.switchboard, "demo-server"]
+            )
         case .http:
             let server = try await HTTPPeer(Peers.switchboard) { port in ["demo-server", "--http", String(port)] }
             defer { server.stop() }

@@ -30,7 +30,10 @@ struct PythonServerTests {
     static let scenarios: [Scenario] =
         [Link.stdio, .httpSSE, .httpJSON, .httpStateless, .httpStatelessJSON].flatMap { link in
             [Scenario(link: link, pinned: nil), Scenario(link: link, pinned: .v2025_11_25)]
-        } + [Scenario(link: .stdio, pinned: .v2025_06_18), Scenario(link: .httpSSE, pinned: .v2025_06_18), Scenario(link: .stdio, pinned: .v2025_03_26)]
+        } + [
+            Scenario(link: .stdio, pinned: .v2025_06_18), Scenario(link: .httpSSE, pinned: .v2025_06_18),
+            Scenario(link: .stdio, pinned: .v2025_03_26),
+        ]
 
     /// Where the server can ask the client for input mid-call: always in the modern era
     /// (`input_required` rides the answer), and in legacy eras only on a stream it can push

@@ -3,11 +3,14 @@ import Testing
 
 @Suite("JSON reading and writing")
 struct JSONParserTests {
-    @Test("values of every kind round-trip exactly", arguments: [
-        #"null"#, #"true"#, #"false"#, #"0"#, #"-7"#, #"42"#, #"1.5"#, #"-0.25"#, #"1e-05"#, #"1e+20"#,
-        #""""#, #""plain""#, #"[]"#, #"{}"#, #"[1,[2,[3,{"a":null}]]]"#, #"{"b":1,"a":2}"#,
-        #"9223372036854775807"#, #"-9223372036854775808"#, #"1.0"#,
-    ])
+    @Test(
+        "values of every kind round-trip exactly",
+        arguments: [
+            #"null"#, #"true"#, #"false"#, #"0"#, #"-7"#, #"42"#, #"1.5"#, #"-0.25"#, #"1e-05"#, #"1e+20"#,
+            #""""#, #""plain""#, #"[]"#, #"{}"#, #"[1,[2,[3,{"a":null}]]]"#, #"{"b":1,"a":2}"#,
+            #"9223372036854775807"#, #"-9223372036854775808"#, #"1.0"#,
+        ]
+    )
     func roundTrip(text: String) throws {
         let value = try JSONValue(parsing: text)
         #expect(value.serializedString() == text)
@@ -40,10 +43,13 @@ struct JSONParserTests {
         #expect(b.serializedString(options: .canonical) == #"{"x":1,"y":2}"#)
     }
 
-    @Test("invalid input is refused with an offset", arguments: [
-        ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("01", 1), (#""\x""#, 2), ("tru", 0), ("1 2", 2),
-        (#""\ud800""#, 7), ("-", 1), ("1.", 2), (#"{"a":1,}"#, 7), ("\"\u{01}\"", 1),
-    ])
+    @Test(
+        "invalid input is refused with an offset",
+        arguments: [
+            ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("01", 1), (#""\x""#, 2), ("tru", 0), ("1 2", 2),
+            (#""\ud800""#, 7), ("-", 1), ("1.", 2), (#"{"a":1,}"#, 7), ("\"\u{01}\"", 1),
+        ]
+    )
     func invalid(text: String, offset: Int) {
         #expect {
             try JSONValue(parsing: text)

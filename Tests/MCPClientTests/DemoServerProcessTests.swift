@@ -1,5 +1,5 @@
-import Foundation
 import DemoServer
+import Foundation
 import JSONCore
 import MCPClient
 import MCPConnect
@@ -16,7 +16,10 @@ import Testing
 @Suite("Client and demo server over real processes", .serialized)
 struct DemoServerProcessTests {
     enum Link: String, Sendable, CaseIterable, CustomStringConvertible {
-        case stdio, httpAuto = "http-auto", httpJSON = "http-json", httpSSE = "http-sse"
+        case stdio
+        case httpAuto = "http-auto"
+        case httpJSON = "http-json"
+        case httpSSE = "http-sse"
         var description: String { rawValue }
     }
 
@@ -30,7 +33,11 @@ struct DemoServerProcessTests {
         [nil, ProtocolVersion.v2025_11_25, .v2025_03_26].map { Scenario(link: link, pinned: $0) }
     }
 
-    static func withDemo(_ scenario: Scenario, handlers: ClientHandlers = ClientHandlers(), _ body: (ClientSession) async throws -> Void)
+    static func withDemo(
+        _ scenario: Scenario,
+        handlers: ClientHandlers = ClientHandlers(),
+        _ body: (ClientSession) async throws -> Void
+    )
         async throws
     {
         try Peers.require(Peers.switchboard)
@@ -80,12 +87,15 @@ struct DemoServerProcessTests {
     func headerMismatch() async throws {
         let server = try await HTTPPeer(Peers.switchboard) { port in ["demo-server", "--http", String(port)] }
         defer { server.stop() }
-        let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
+        let body =
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
         let result = try await ExternalProcess.run(
             "/usr/bin/curl",
-            ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", server.url, "-H", "Content-Type: application/json",
-             "-H", "Accept: application/json, text/event-stream", "-H", "MCP-Protocol-Version: 2026-07-28",
-             "-H", "Mcp-Method: tools/call", "-H", "Mcp-Name: other", "-d", body]
+            [
+                "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", server.url, "-H", "Content-Type: application/json",
+                "-H", "Accept: application/json, text/event-stream", "-H", "MCP-Protocol-Version: 2026-07-28",
+                "-H", "Mcp-Method: tools/call", "-H", "Mcp-Name: other", "-d", body,
+            ]
         )
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.last == "400")
@@ -97,24 +107,30 @@ struct DemoServerProcessTests {
         let server = try await HTTPPeer(Peers.switchboard) { port in ["demo-server", "--http", String(port)] }
         defer { server.stop() }
         func post(_ body: String, session: String? = nil) async throws -> String {
-            var arguments = ["-s", "-D", "-", "-X", "POST", server.url, "-H", "Content-Type: application/json",
-                             "-H", "Accept: application/json, text/event-stream", "-H", "MCP-Protocol-Version: 2025-11-25", "-d", body]
+            var arguments = [
+                "-s", "-D", "-", "-X", "POST", server.url, "-H", "Content-Type: application/json",
+                "-H", "Accept: application/json, text/event-stream", "-H", "MCP-Protocol-Version: 2025-11-25", "-d", body,
+            ]
             if let session { arguments += ["-H", "Mcp-Session-Id: \(session)"] }
             return try await ExternalProcess.run("/usr/bin/curl", arguments).stdout
         }
         let initialized = try await post(
-            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#)
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+        )
         let session = try #require(
             initialized.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }?
-                .split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) })
+                .split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) }
+        )
         _ = try await post(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, session: session)
         _ = try await post(#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"demo://counter"}}"#, session: session)
         for id in 3...4 {
             _ = try await post(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"increment"}}"#, session: session)
         }
         func get(lastEventID: String?) async throws -> String {
-            var arguments = ["-s", "-N", "--max-time", "1", server.url, "-H", "Accept: text/event-stream",
-                             "-H", "Mcp-Session-Id: \(session)", "-H", "MCP-Protocol-Version: 2025-11-25"]
+            var arguments = [
+                "-s", "-N", "--max-time", "1", server.url, "-H", "Accept: text/event-stream",
+                "-H", "Mcp-Session-Id: \(session)", "-H", "MCP-Protocol-Version: 2025-11-25",
+            ]
             if let lastEventID { arguments += ["-H", "Last-Event-ID: \(lastEventID)"] }
             return try await ExternalProcess.run("/usr/bin/curl", arguments).stdout
         }

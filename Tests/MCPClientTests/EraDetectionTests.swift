@@ -9,15 +9,22 @@ import Testing
 struct EraDetectionTests {
     static let version = ProtocolVersion.latest
     static let discovered = ClientSession.DiscoverOutcome.modern(
-        DiscoverResult(supportedVersions: [version], capabilities: ServerCapabilities(), serverInfo: nil))
+        DiscoverResult(supportedVersions: [version], capabilities: ServerCapabilities(), serverInfo: nil)
+    )
     static let initialized = InitializeResult(
-        protocolVersion: ProtocolVersion("2025-11-25"), capabilities: ServerCapabilities(), serverInfo: Implementation(name: "s", version: "1"))
+        protocolVersion: ProtocolVersion("2025-11-25"),
+        capabilities: ServerCapabilities(),
+        serverInfo: Implementation(name: "s", version: "1")
+    )
     static let methodNotFound = MCPError(rpc: JSONRPCError(code: ErrorCode.methodNotFound, message: "no such method"), while: "server/discover")
     static let servingModern = MCPError(
         rpc: JSONRPCError(
-            code: ErrorCode.unsupportedProtocolVersion, message: "connection is serving the 2026-07-28 protocol",
-            data: UnsupportedVersionData(supported: [version], requested: nil).jsonValue),
-        while: "initialize")
+            code: ErrorCode.unsupportedProtocolVersion,
+            message: "connection is serving the 2026-07-28 protocol",
+            data: UnsupportedVersionData(supported: [version], requested: nil).jsonValue
+        ),
+        while: "initialize"
+    )
 
     @Test("a probe answered in time settles modern, and nothing else is sent")
     func probeAnswersInTime() {

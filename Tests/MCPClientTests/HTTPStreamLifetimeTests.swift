@@ -1,5 +1,5 @@
-import Foundation
 import DemoServer
+import Foundation
 import MCPClient
 import MCPHTTPTransport
 import MCPServer
@@ -44,8 +44,14 @@ struct HTTPStreamLifetimeTests {
         try await session.listen(SubscriptionFilter(toolsListChanged: true))
         peer.process.process.terminate()
         let exited = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await peer.process.wait(); return true }
-            group.addTask { try? await Task.sleep(for: .seconds(20)); return false }
+            group.addTask {
+                _ = await peer.process.wait()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(20))
+                return false
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first

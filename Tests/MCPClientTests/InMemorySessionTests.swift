@@ -111,7 +111,8 @@ struct InMemorySessionTests {
             asked.withLock { $0.append(params.message) }
             return ElicitResult(action: .accept, content: ["confirm": true])
         })
-        try await withTestSession(server: DemoServer.make(), configuration: ClientConfiguration(handlers: handlers, pinnedVersion: pinned)) { session async throws in
+        try await withTestSession(server: DemoServer.make(), configuration: ClientConfiguration(handlers: handlers, pinnedVersion: pinned)) {
+            session async throws in
             let result = try await session.callTool("confirm_action", arguments: ["action": "deploy"])
             #expect(result.text == "confirmed: deploy")
         }
@@ -123,7 +124,8 @@ struct InMemorySessionTests {
         let handlers = ClientHandlers(sampling: { params in
             CreateMessageResult(content: .text("echo: " + (params.messages.first?.content.first?.text ?? "")), model: "test-model")
         })
-        try await withTestSession(server: DemoServer.make(), configuration: ClientConfiguration(handlers: handlers, pinnedVersion: pinned)) { session async throws in
+        try await withTestSession(server: DemoServer.make(), configuration: ClientConfiguration(handlers: handlers, pinnedVersion: pinned)) {
+            session async throws in
             let result = try await session.callTool("ask_model", arguments: ["question": "why?"])
             #expect(result.text == "test-model: echo: why?")
         }

@@ -12,11 +12,23 @@ struct SessionStateMachineTests {
 
     static func entry(_ method: String = "tools/call") -> PendingRequests<String>.Entry {
         let now = ContinuousClock.now
-        return .init(deadline: now + .seconds(60), timeout: .seconds(60), hardDeadline: now + .seconds(60), onProgress: nil, resetOnProgress: false, method: method)
+        return .init(
+            deadline: now + .seconds(60),
+            timeout: .seconds(60),
+            hardDeadline: now + .seconds(60),
+            onProgress: nil,
+            resetOnProgress: false,
+            method: method
+        )
     }
 
     static let negotiation = ClientSession.Negotiation(
-        protocolVersion: .v2025_11_25, serverInfo: nil, capabilities: ServerCapabilities(), instructions: nil, supportedVersions: [.v2025_11_25])
+        protocolVersion: .v2025_11_25,
+        serverInfo: nil,
+        capabilities: ServerCapabilities(),
+        instructions: nil,
+        supportedVersions: [.v2025_11_25]
+    )
 
     func ready() -> Machine {
         var machine = Machine()

@@ -4,13 +4,16 @@ import Testing
 
 @Suite("x-mcp-header and header value encoding")
 struct HeaderParameterTests {
-    @Test("the specification's encoding examples", arguments: [
-        ("us-west1", "us-west1"),
-        ("Hello, 世界", "=?base64?SGVsbG8sIOS4lueVjA==?="),
-        (" padded ", "=?base64?IHBhZGRlZCA=?="),
-        ("line1\nline2", "=?base64?bGluZTEKbGluZTI=?="),
-        ("=?base64?literal?=", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="),
-    ])
+    @Test(
+        "the specification's encoding examples",
+        arguments: [
+            ("us-west1", "us-west1"),
+            ("Hello, 世界", "=?base64?SGVsbG8sIOS4lueVjA==?="),
+            (" padded ", "=?base64?IHBhZGRlZCA=?="),
+            ("line1\nline2", "=?base64?bGluZTEKbGluZTI=?="),
+            ("=?base64?literal?=", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="),
+        ]
+    )
     func encoding(original: String, encoded: String) {
         #expect(HeaderParameters.encode(original) == encoded)
         #expect(HeaderParameters.decode(encoded) == original)
@@ -34,14 +37,17 @@ struct HeaderParameterTests {
         #expect(HeaderParameters.headerValue(for: ["region": nil], path: ["region"]) == nil)
     }
 
-    @Test("invalid annotations make the tool unusable", arguments: [
-        #"{"properties":{"a":{"type":"number","x-mcp-header":"A"}}}"#,
-        #"{"properties":{"a":{"type":"string","x-mcp-header":""}}}"#,
-        #"{"properties":{"a":{"type":"string","x-mcp-header":"Bad Name"}}}"#,
-        #"{"properties":{"a":{"type":"string","x-mcp-header":"X"},"b":{"type":"string","x-mcp-header":"x"}}}"#,
-        #"{"properties":{"a":{"type":"array","items":{"type":"string","x-mcp-header":"Item"}}}}"#,
-        #"{"anyOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]}"#,
-    ])
+    @Test(
+        "invalid annotations make the tool unusable",
+        arguments: [
+            #"{"properties":{"a":{"type":"number","x-mcp-header":"A"}}}"#,
+            #"{"properties":{"a":{"type":"string","x-mcp-header":""}}}"#,
+            #"{"properties":{"a":{"type":"string","x-mcp-header":"Bad Name"}}}"#,
+            #"{"properties":{"a":{"type":"string","x-mcp-header":"X"},"b":{"type":"string","x-mcp-header":"x"}}}"#,
+            #"{"properties":{"a":{"type":"array","items":{"type":"string","x-mcp-header":"Item"}}}}"#,
+            #"{"anyOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]}"#,
+        ]
+    )
     func invalid(schema: String) throws {
         let object = try #require(try JSONValue(parsing: schema).objectValue)
         #expect(throws: HeaderParameters.Violation.self) { try HeaderParameters.extract(from: object) }

@@ -10,7 +10,13 @@ struct BreakerTests {
     @Test("1,000 calls against a failing server: it opens, the server sees only the probes, and it closes after recovery")
     func opensAndRecovers() async throws {
         let policy = CircuitBreaker.Policy(
-            failureRateThreshold: 0.5, minimumCalls: 10, windowSize: 20, consecutiveFailures: 5, openDuration: .milliseconds(300), halfOpenProbes: 1)
+            failureRateThreshold: 0.5,
+            minimumCalls: 10,
+            windowSize: 20,
+            consecutiveFailures: 5,
+            openDuration: .milliseconds(300),
+            halfOpenProbes: 1
+        )
         // Per tool, so the chaos controls keep working while lookup's breaker is open.
         let breaker = CircuitBreakerInterceptor(policy: policy, perTool: true)
         let events = breaker.events()
@@ -22,7 +28,7 @@ struct BreakerTests {
         for _ in 0..<1000 {
             do {
                 _ = try await server.session.callTool("lookup", arguments: ["key": "k"])
-            } catch where error.code == .circuitOpen {
+            } catch  where error.code == .circuitOpen {
                 refused += 1
                 #expect(error.retryAfter != nil)
             } catch {

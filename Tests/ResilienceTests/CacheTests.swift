@@ -97,7 +97,13 @@ struct CacheTests {
         func session(_ authorization: String?) async throws -> ClientSession {
             try await ClientSession.connect(
                 transport: StreamableHTTPTransport(url: url),
-                configuration: ClientConfiguration(serverName: "chaos", interceptors: [cache], trustToolAnnotations: true, authorizationContext: authorization))
+                configuration: ClientConfiguration(
+                    serverName: "chaos",
+                    interceptors: [cache],
+                    trustToolAnnotations: true,
+                    authorizationContext: authorization
+                )
+            )
         }
         // The demo server marks lists `cacheScope: public`; tool results carry no scope, so are private.
         _ = try await server.session.listTools()
@@ -170,8 +176,32 @@ struct ResultCacheTests {
     func scopes() {
         var cache = ResultCache(maximumEntries: 10, maximumBytes: 1000)
         let expires = ContinuousClock.now + .seconds(60)
-        cache.put("mine", ResultCache.Entry(value: [:], bytes: 1, expires: expires, scope: .private, server: "s", method: "m", uri: nil, authorizationContext: "alice"))
-        cache.put("all", ResultCache.Entry(value: [:], bytes: 1, expires: expires, scope: .public, server: "s", method: "m", uri: nil, authorizationContext: "alice"))
+        cache.put(
+            "mine",
+            ResultCache.Entry(
+                value: [:],
+                bytes: 1,
+                expires: expires,
+                scope: .private,
+                server: "s",
+                method: "m",
+                uri: nil,
+                authorizationContext: "alice"
+            )
+        )
+        cache.put(
+            "all",
+            ResultCache.Entry(
+                value: [:],
+                bytes: 1,
+                expires: expires,
+                scope: .public,
+                server: "s",
+                method: "m",
+                uri: nil,
+                authorizationContext: "alice"
+            )
+        )
         #expect(cache.get("mine", now: .now, authorizationContext: "alice") != nil)
         #expect(cache.get("mine", now: .now, authorizationContext: "bob") == nil)
         #expect(cache.get("all", now: .now, authorizationContext: "bob") != nil)

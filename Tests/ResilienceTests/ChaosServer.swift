@@ -64,8 +64,10 @@ final class ChaosServer: Sendable {
 
     func chaos(_ mode: String, count: Int = -1, delayMilliseconds: Int = 0) async throws {
         _ = try await session.callTool(
-            "chaos", arguments: ["mode": .string(mode), "count": .int(count), "delay_ms": .int(delayMilliseconds)],
-            options: RequestOptions(bypassCache: true))
+            "chaos",
+            arguments: ["mode": .string(mode), "count": .int(count), "delay_ms": .int(delayMilliseconds)],
+            options: RequestOptions(bypassCache: true)
+        )
     }
 
     func stop() async {

@@ -15,7 +15,9 @@ struct InterceptorConfigurationTests {
 
     @Test("built-ins are made by name, in order, with their options")
     func builtIns() throws {
-        let chain = try make(#"["metrics", {"name": "cache", "maxEntries": 5, "defaultTTLSeconds": 1.5}, {"name": "retry", "maxAttempts": 4}, "breaker", "deadline"]"#)
+        let chain = try make(
+            #"["metrics", {"name": "cache", "maxEntries": 5, "defaultTTLSeconds": 1.5}, {"name": "retry", "maxAttempts": 4}, "breaker", "deadline"]"#
+        )
         #expect(chain.map(\.name) == ["metrics", "cache", "retry", "breaker", "deadline"])
         let cache = try #require(chain[1] as? CacheInterceptor)
         #expect(cache.configuration.maximumEntries == 5)
@@ -23,18 +25,21 @@ struct InterceptorConfigurationTests {
         #expect((chain[2] as? RetryInterceptor)?.configuration.maximumAttempts == 4)
     }
 
-    @Test("mistakes are reported with a suggestion, naming the interceptor and the file", arguments: [
-        (#"[{"name": "cahce"}]"#, #"unknown interceptor "cahce"; did you mean "cache"?"#),
-        (#"[{"name": "cache", "maxEntrys": 5}]"#, #"unknown option "maxEntrys"; did you mean "maxEntries"?"#),
-        (#"[{"name": "retry", "maxAttempts": "three"}]"#, #""maxAttempts" must be a whole number, not string"#),
-        (#"[{"name": "rate-limit"}]"#, #""rate" (calls per second) is required"#),
-        (#"[{"name": "pinning", "mode": "loud"}]"#, #""mode" must be "block" or "warn""#),
-        (#"[42]"#, #"interceptors[0] must be a name or an object with "name""#),
-        (#"[{"name": "cache", "maxEntries": 0}]"#, #""maxEntries" must be at least 1, not 0"#),
-        (#"[{"name": "breaker", "failureRate": 1.5}]"#, #""failureRate" must be between 0.01 and 1.0, not 1.5"#),
-        (#"[{"name": "breaker", "minimumCalls": 80, "windowSize": 20}]"#, #""minimumCalls" (80) cannot exceed "windowSize" (20)"#),
-        (#"[{"name": "deadline", "maxSeconds": 1e300}]"#, #""maxSeconds" must be between 0.0 and 31536000.0"#),
-    ])
+    @Test(
+        "mistakes are reported with a suggestion, naming the interceptor and the file",
+        arguments: [
+            (#"[{"name": "cahce"}]"#, #"unknown interceptor "cahce"; did you mean "cache"?"#),
+            (#"[{"name": "cache", "maxEntrys": 5}]"#, #"unknown option "maxEntrys"; did you mean "maxEntries"?"#),
+            (#"[{"name": "retry", "maxAttempts": "three"}]"#, #""maxAttempts" must be a whole number, not string"#),
+            (#"[{"name": "rate-limit"}]"#, #""rate" (calls per second) is required"#),
+            (#"[{"name": "pinning", "mode": "loud"}]"#, #""mode" must be "block" or "warn""#),
+            (#"[42]"#, #"interceptors[0] must be a name or an object with "name""#),
+            (#"[{"name": "cache", "maxEntries": 0}]"#, #""maxEntries" must be at least 1, not 0"#),
+            (#"[{"name": "breaker", "failureRate": 1.5}]"#, #""failureRate" must be between 0.01 and 1.0, not 1.5"#),
+            (#"[{"name": "breaker", "minimumCalls": 80, "windowSize": 20}]"#, #""minimumCalls" (80) cannot exceed "windowSize" (20)"#),
+            (#"[{"name": "deadline", "maxSeconds": 1e300}]"#, #""maxSeconds" must be between 0.0 and 31536000.0"#),
+        ]
+    )
     func mistakes(text: String, message: String) throws {
         #expect {
             try make(text)

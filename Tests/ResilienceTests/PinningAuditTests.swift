@@ -53,7 +53,10 @@ struct PinningAuditTests {
         #expect(ToolPinningInterceptor(file: file).state(of: tool, server: "c") == .unpinned)
     }
 
-    @Test("a corrupt pin file blocks every call with an error naming it and the fix, in both modes, and is left untouched", arguments: [ToolPinningInterceptor.Mode.block, .warn])
+    @Test(
+        "a corrupt pin file blocks every call with an error naming it and the fix, in both modes, and is left untouched",
+        arguments: [ToolPinningInterceptor.Mode.block, .warn]
+    )
     func corruptPinFile(_ mode: ToolPinningInterceptor.Mode) async throws {
         let file = NSTemporaryDirectory() + "pins-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -65,7 +68,11 @@ struct PinningAuditTests {
         let server = try await ChaosServer.start(interceptors: [pinning])
         for call in 0..<2 {
             await #expect {
-                try await server.session.callTool("lookup", arguments: ["key": .string("k\(call)")], options: RequestOptions(validateArguments: false))
+                try await server.session.callTool(
+                    "lookup",
+                    arguments: ["key": .string("k\(call)")],
+                    options: RequestOptions(validateArguments: false)
+                )
             } throws: { error in
                 guard let error = error as? MCPError else { return false }
                 return error.code == .pinsUnavailable && error.message.contains(file) && error.message.contains("Restore or repair")

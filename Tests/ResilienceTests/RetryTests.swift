@@ -2,8 +2,8 @@ import JSONCore
 import MCPClient
 import MCPWire
 import Switchboard
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Retries: only what is safe to repeat, within a budget", .serialized)
@@ -48,7 +48,14 @@ struct RetryTests {
     func budget() async throws {
         // Over HTTP the injected failure is a 503, which is transient and so retryable.
         let retry = RetryInterceptor(
-            configuration: .init(maximumAttempts: 5, initialBackoff: .milliseconds(1), maximumBackoff: .milliseconds(2), budgetRatio: 0.1, budgetMinimumPerSecond: 1))
+            configuration: .init(
+                maximumAttempts: 5,
+                initialBackoff: .milliseconds(1),
+                maximumBackoff: .milliseconds(2),
+                budgetRatio: 0.1,
+                budgetMinimumPerSecond: 1
+            )
+        )
         let server = try await ChaosServer.start(link: .http, interceptors: [retry])
         try await server.chaos("error")
         let clock = ContinuousClock()
@@ -75,7 +82,10 @@ struct RetryTests {
         try await server.chaos("hang", count: 1)
         let timeline = CallTimeline()
         let result = try await server.session.callTool(
-            "lookup", arguments: ["key": "k"], options: RequestOptions(timeout: .seconds(10), timeline: timeline))
+            "lookup",
+            arguments: ["key": "k"],
+            options: RequestOptions(timeout: .seconds(10), timeline: timeline)
+        )
         #expect(result.text == "value of k")
         #expect(server.count("lookup") == 2)
         #expect(timeline.entries.contains { $0.interceptor == "deadline" && $0.text == "300 ms for attempt 2" })
@@ -89,8 +99,10 @@ struct RetryTests {
         let progress = Counter()
         await #expect {
             try await server.session.callTool(
-                "sleep", arguments: ["ms": 3000, "steps": 30],
-                options: RequestOptions(timeout: .seconds(10), onProgress: { _ in progress.increment() }))
+                "sleep",
+                arguments: ["ms": 3000, "steps": 30],
+                options: RequestOptions(timeout: .seconds(10), onProgress: { _ in progress.increment() })
+            )
         } throws: { error in
             guard let error = error as? MCPError else { return false }
             return error.code == .timeout && error.answerStarted

@@ -68,15 +68,24 @@ let benchmarks: @Sendable () -> Void = {
     // what is timed is what the chain adds to any call (a tools/call the cache may not answer).
     Benchmark("default chain around an immediate answer (chain cost alone)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let chain = InterceptorChain(try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark")) {
-            _, _ throws(MCPError) in ["content": [["type": "text", "text": "hello"]]]
+            _,
+            _ throws(MCPError) in ["content": [["type": "text", "text": "hello"]]]
         }
         let request = InterceptedRequest(
-            method: Method.toolsCall, params: ["name": "echo", "arguments": ["text": "hello"]], options: .default)
+            method: Method.toolsCall,
+            params: ["name": "echo", "arguments": ["text": "hello"]],
+            options: .default
+        )
         let tool = Tool(name: "echo", inputSchema: ["type": "object"], annotations: ToolAnnotations(readOnlyHint: true, idempotentHint: true))
         for _ in benchmark.scaledIterations {
             let context = InterceptorContext(
-                server: "bench", method: Method.toolsCall, toolName: "echo", tool: tool, deadline: .now + .seconds(60),
-                authorizationContext: "session-1")
+                server: "bench",
+                method: Method.toolsCall,
+                toolName: "echo",
+                tool: tool,
+                deadline: .now + .seconds(60),
+                authorizationContext: "session-1"
+            )
             blackHole(try? await chain.run(request, context))
         }
     }
@@ -89,7 +98,9 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         let session: ClientSession = try await Stubs.inMemorySession(
-            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"), chaos: true)
+            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"),
+            chaos: true
+        )
         _ = try await session.allTools()
         _ = try await session.request(Method.toolsCall, params: ["name": "lookup", "arguments": ["key": "k"]])
         return session
@@ -153,7 +164,9 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         // echo is read-only by its annotations, but they are not trusted here: no caching.
         let session: ClientSession = try await Stubs.inMemorySession(
-            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"), trusted: false)
+            interceptors: try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark"),
+            trusted: false
+        )
         return session
     } teardown: {
         await Cleanup.shared.run()
@@ -228,7 +241,8 @@ let benchmarks: @Sendable () -> Void = {
 enum Stubs {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = ProcessInfo.processInfo.environment["SWITCHBOARD_BENCH_DIR"]
+    static let fixtures =
+        ProcessInfo.processInfo.environment["SWITCHBOARD_BENCH_DIR"]
         ?? root.deletingLastPathComponent().appendingPathComponent("shared/bench").path
     static let output = root.appendingPathComponent(".build-bench").path
 
@@ -248,7 +262,8 @@ enum Stubs {
     static func stdioSession(interceptors: [any RequestInterceptor] = []) async throws -> ClientSession {
         let session = try await ClientSession.connect(
             to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))),
-            configuration: ClientConfiguration(interceptors: interceptors))
+            configuration: ClientConfiguration(interceptors: interceptors)
+        )
         _ = try await session.allTools()
         await Cleanup.shared.add { await session.close() }
         return session
@@ -265,7 +280,7 @@ enum Stubs {
         var pid: pid_t = 0
         let arguments = [binary, String(port)]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         guard posix_spawn(&pid, binary, nil, nil, &argv, environ) == 0 else {
             throw StubError(description: "could not start \(binary)")
         }
@@ -279,12 +294,15 @@ enum Stubs {
         return HTTPStub(session: session, serverPID: pid)
     }
 
-    static func inMemorySession(interceptors: [any RequestInterceptor] = [], chaos: Bool = false, trusted: Bool = true) async throws -> ClientSession {
+    static func inMemorySession(interceptors: [any RequestInterceptor] = [], chaos: Bool = false, trusted: Bool = true) async throws -> ClientSession
+    {
         let (client, server) = InMemoryTransport.makePair(encodesMessages: true)
         let serverSession = ServerSession(server: DemoServer.make(chaos: chaos ? ChaosOptions() : nil), transport: server)
         Task { try await serverSession.run() }
         let session = try await ClientSession.connect(
-            transport: client, configuration: ClientConfiguration(interceptors: interceptors, trustToolAnnotations: trusted))
+            transport: client,
+            configuration: ClientConfiguration(interceptors: interceptors, trustToolAnnotations: trusted)
+        )
         _ = try await session.allTools()
         await Cleanup.shared.add { await session.close() }
         return session
@@ -295,7 +313,10 @@ enum Stubs {
     static func hub(delays: [Int], balancing: ServerSettings.Balancing) async throws -> Hub {
         let endpoints = delays.map { Endpoint.stdio(ProcessConfiguration(command: "in-memory", arguments: [String($0)])) }
         let settings = ServerSettings(trustAnnotations: true, balancing: balancing, health: HealthSettings(intervalSeconds: 0))
-        let configuration = SwitchboardConfiguration(file: "benchmark", servers: [ServerDefinition(name: "demo", endpoints: endpoints, settings: settings)])
+        let configuration = SwitchboardConfiguration(
+            file: "benchmark",
+            servers: [ServerDefinition(name: "demo", endpoints: endpoints, settings: settings)]
+        )
         let hub = Hub(configuration: configuration, connector: InMemoryConnector()) { _, _ in ClientConfiguration(trustToolAnnotations: true) }
         await hub.start(maintain: false)
         await Cleanup.shared.add { await hub.close() }

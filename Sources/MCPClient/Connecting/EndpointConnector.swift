@@ -27,14 +27,16 @@ public struct ConnectionOptions: Sendable {
 public struct StdioConnector: EndpointConnector {
     public init() {}
 
-    public func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+    public func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession
+    {
         switch endpoint {
         case .stdio(let process):
             return try await ClientSession.connect(transport: StdioTransport(process, options: options.stdio), configuration: configuration)
         case .http:
             throw MCPError(
                 .connectionFailed,
-                "\(endpoint): this connector speaks stdio only; reaching a URL needs the HTTP transports (MCPConnect's StandardConnector)")
+                "\(endpoint): this connector speaks stdio only; reaching a URL needs the HTTP transports (MCPConnect's StandardConnector)"
+            )
         }
     }
 }

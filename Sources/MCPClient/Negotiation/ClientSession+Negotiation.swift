@@ -180,7 +180,11 @@ extension ClientSession {
     func discover(version: ProtocolVersion, timeout: Duration) async -> DiscoverOutcome {
         let params: JSONObject = ["_meta": .object(modernMeta(version: version))]
         let (_, outcome) = await exchange(
-            method: Method.discover, params: params, protocolVersion: version, timeout: timeout, options: .default
+            method: Method.discover,
+            params: params,
+            protocolVersion: version,
+            timeout: timeout,
+            options: .default
         )
         switch outcome {
         case .result(let object):
@@ -205,14 +209,16 @@ extension ClientSession {
 
     func adoptModern(version: ProtocolVersion, discover: DiscoverResult) {
         state.withLock {
-            $0.negotiated(Negotiation(
-                protocolVersion: version,
-                serverInfo: discover.metaServerInfo,
-                capabilities: discover.capabilities,
-                instructions: discover.instructions,
-                supportedVersions: discover.supportedVersions,
-                requestMeta: modernMeta(version: version)
-            ))
+            $0.negotiated(
+                Negotiation(
+                    protocolVersion: version,
+                    serverInfo: discover.metaServerInfo,
+                    capabilities: discover.capabilities,
+                    instructions: discover.instructions,
+                    supportedVersions: discover.supportedVersions,
+                    requestMeta: modernMeta(version: version)
+                )
+            )
         }
         logger.debug("negotiated modern protocol", metadata: ["version": "\(version)"])
     }
@@ -266,14 +272,16 @@ extension ClientSession {
             )
         }
         state.withLock {
-            $0.negotiated(Negotiation(
-                protocolVersion: offered,
-                serverInfo: result.serverInfo,
-                capabilities: result.capabilities,
-                instructions: result.instructions,
-                supportedVersions: [offered],
-                requestMeta: [:]
-            ))
+            $0.negotiated(
+                Negotiation(
+                    protocolVersion: offered,
+                    serverInfo: result.serverInfo,
+                    capabilities: result.capabilities,
+                    instructions: result.instructions,
+                    supportedVersions: [offered],
+                    requestMeta: [:]
+                )
+            )
         }
         try await notify(NotificationMethod.initialized)
         logger.debug("negotiated legacy protocol", metadata: ["version": "\(offered)"])

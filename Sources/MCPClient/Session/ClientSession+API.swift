@@ -138,11 +138,17 @@ extension ClientSession {
         try await collectPages(options: options) { cursor throws(MCPError) in try await self.listResources(cursor: cursor, options: options) }
     }
 
-    public func listResourceTemplates(cursor: String? = nil, options: RequestOptions = .default) async throws(MCPError)
+    public func listResourceTemplates(
+        cursor: String? = nil,
+        options: RequestOptions = .default
+    ) async throws(MCPError)
         -> ListResourceTemplatesResult
     {
         try await request(
-            Method.resourceTemplatesList, params: PaginatedParams(cursor: cursor).json, as: ListResourceTemplatesResult.self, options: options
+            Method.resourceTemplatesList,
+            params: PaginatedParams(cursor: cursor).json,
+            as: ListResourceTemplatesResult.self,
+            options: options
         )
     }
 
@@ -186,7 +192,8 @@ extension ClientSession {
                     promptsListChanged: filter.promptsListChanged,
                     resourcesListChanged: filter.resourcesListChanged,
                     resourceSubscriptions: filter.resourceSubscriptions.filter { $0 != uri }
-                ))
+                )
+            )
         } else {
             _ = try await request(Method.resourcesUnsubscribe, params: ResourceParams(uri: uri).json)
         }
@@ -207,7 +214,12 @@ extension ClientSession {
         arguments: [String: String] = [:],
         options: RequestOptions = .default
     ) async throws(MCPError) -> GetPromptResult {
-        try await request(Method.promptsGet, params: GetPromptParams(name: name, arguments: arguments).json, as: GetPromptResult.self, options: options)
+        try await request(
+            Method.promptsGet,
+            params: GetPromptParams(name: name, arguments: arguments).json,
+            as: GetPromptResult.self,
+            options: options
+        )
     }
 
     /// Suggestions for an argument of a prompt or a variable of a resource template.

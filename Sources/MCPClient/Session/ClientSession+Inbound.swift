@@ -37,7 +37,8 @@ extension ClientSession: TransportInbound {
     public func closed(_ error: TransportError?) {
         // Closed by the other side (a process that exited, a stream that ended): the session
         // is over too, for everyone waiting on it and everyone who asks later.
-        let failure = error.map { MCPError(transport: $0, while: "the connection") }
+        let failure =
+            error.map { MCPError(transport: $0, while: "the connection") }
             ?? MCPError(.transportClosed, "the connection was closed by the server")
         end(failure)
     }
@@ -174,7 +175,9 @@ extension ClientSession: TransportInbound {
         } catch let error as RPCRefusal {
             return .errorResponse(JSONRPCErrorResponse(id: request.id, error: error.error))
         } catch is CancellationError {
-            return .errorResponse(JSONRPCErrorResponse(id: request.id, error: JSONRPCError(code: ErrorCode.internalError, message: "request cancelled")))
+            return .errorResponse(
+                JSONRPCErrorResponse(id: request.id, error: JSONRPCError(code: ErrorCode.internalError, message: "request cancelled"))
+            )
         } catch {
             return .errorResponse(
                 JSONRPCErrorResponse(id: request.id, error: JSONRPCError(code: ErrorCode.internalError, message: "\(error)"))

@@ -164,7 +164,7 @@ public final class ClientSession: Sendable {
         }
         do {
             try await listen(defaultListenFilter())
-        } catch where error.code == .transportClosed || error.code == .connectionFailed {
+        } catch  where error.code == .transportClosed || error.code == .connectionFailed {
             throw error
         } catch {
             logger.warning("the server did not accept subscriptions/listen; change notifications will not arrive", metadata: ["error": "\(error)"])

@@ -12,7 +12,6 @@ package enum RequestOutcome: Sendable {
     case failure(MCPError)
 }
 
-
 /// The requests in flight on one connection: a pure state machine, no I/O.
 ///
 /// A request is registered before it is sent, so a response that arrives before the caller

@@ -29,13 +29,16 @@ func startThread(name: String, _ body: @escaping @Sendable () -> Void) throws(Tr
     var thread = pthread_t()
     #endif
     let rc = pthread_create(
-        &thread, nil,
+        &thread,
+        nil,
         { argument in
             let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
             switchboard_set_thread_name(box.name)
             box.body()
             return nil
-        }, box)
+        },
+        box
+    )
     guard rc == 0 else {
         Unmanaged<Box>.fromOpaque(box).release()
         throw TransportError(.spawnFailed, "could not start an I/O thread (error \(rc))")

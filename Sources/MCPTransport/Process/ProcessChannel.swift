@@ -72,8 +72,13 @@ package final class ProcessChannel: TaskExecutor, Sendable {
         maximumPendingBytes: Int = 16 << 20
     ) throws(TransportError) {
         try self.init(
-            descriptors: descriptors, inbound: inbound, stderr: StderrCapture(handler: nil), timings: timings,
-            maximumFrameBytes: maximumFrameBytes, maximumPendingBytes: maximumPendingBytes)
+            descriptors: descriptors,
+            inbound: inbound,
+            stderr: StderrCapture(handler: nil),
+            timings: timings,
+            maximumFrameBytes: maximumFrameBytes,
+            maximumPendingBytes: maximumPendingBytes
+        )
     }
 
     init(
@@ -215,7 +220,8 @@ package final class ProcessChannel: TaskExecutor, Sendable {
                                         TransportError(
                                             .messageTooLarge,
                                             "a message of \(size) bytes exceeds the \(maximumFrameBytes)-byte limit and was dropped"
-                                        ))
+                                        )
+                                    )
                                 }
                             }
                         } else {

@@ -1,5 +1,5 @@
-import MCPWire
 import CSystemShims
+import MCPWire
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -203,7 +203,10 @@ public final class StdioTransport: Transport {
             var fds: [Int32] = [0, 0]
             guard switchboard_pipe_cloexec(&fds) == 0 else {
                 let reason = errnoDescription(errno)
-                for pipe in pipes { Glibc.close(pipe.read); Glibc.close(pipe.write) }
+                for pipe in pipes {
+                    Glibc.close(pipe.read)
+                    Glibc.close(pipe.write)
+                }
                 spawnFailed(generation, TransportError(.spawnFailed, "could not create pipes: \(reason)", messageNotSent: true), started: started)
                 return
             }
@@ -260,7 +263,9 @@ public final class StdioTransport: Transport {
                 case .stop:
                     // Closed while it was starting: stop it at once.
                     channel.requestClose()
-                    started?.resume(throwing: TransportError(.closed, "the stdio transport was closed while the server started", messageNotSent: true))
+                    started?.resume(
+                        throwing: TransportError(.closed, "the stdio transport was closed while the server started", messageNotSent: true)
+                    )
                 }
                 await channel.waitUntilFinished()
             }

@@ -1,7 +1,7 @@
 public import JSONCore
 public import MCPClient
-public import SwitchboardConfiguration
 import MCPWire
+public import SwitchboardConfiguration
 import Synchronization
 
 #if canImport(Glibc)
@@ -82,7 +82,11 @@ public struct AuditInterceptor: RequestInterceptor {
         self.principal = principal
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let start = ContinuousClock.now
@@ -99,7 +103,8 @@ public struct AuditInterceptor: RequestInterceptor {
                     argumentsHash: argumentsHash,
                     outcome: outcome,
                     durationMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-                ))
+                )
+            )
         }
         do {
             let result = try await next(request, context)

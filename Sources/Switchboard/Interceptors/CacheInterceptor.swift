@@ -50,7 +50,11 @@ public final class CacheInterceptor: RequestInterceptor {
     /// Hits, misses, evictions, entries and bytes so far.
     public var statistics: ResultCache.Statistics { cache.withLock { $0.statistics } }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         guard !request.options.bypassCache, context.isCacheable(request, cacheable: configuration.tools) else {

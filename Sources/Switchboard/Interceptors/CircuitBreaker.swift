@@ -35,7 +35,8 @@ public struct CircuitBreaker: Sendable {
     }
 
     public enum State: String, Sendable, Hashable, CustomStringConvertible {
-        case closed, open, halfOpen = "half-open"
+        case closed, open
+        case halfOpen = "half-open"
         public var description: String { rawValue }
     }
 

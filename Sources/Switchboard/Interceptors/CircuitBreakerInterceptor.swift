@@ -54,18 +54,24 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         perTool ? server + "\u{0}" + (tool ?? "") : server
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let tool = perTool ? request.toolName : nil
         let key = key(context.server, tool)
         let policy = self.policy
         let (decision, opened) = breakers.withLock { breakers in
-            let cell = breakers[key] ?? {
-                let made = Cell(CircuitBreaker(policy: policy))
-                breakers[key] = made
-                return made
-            }()
+            let cell =
+                breakers[key]
+                ?? {
+                    let made = Cell(CircuitBreaker(policy: policy))
+                    breakers[key] = made
+                    return made
+                }()
             return cell.breaker.acquire(now: .now)
         }
         if let opened { announce(Event(server: context.server, tool: tool, state: opened)) }

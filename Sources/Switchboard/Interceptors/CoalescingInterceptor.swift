@@ -15,7 +15,9 @@ public final class CoalescingInterceptor: RequestInterceptor {
     private final class Flight: Sendable {
         /// Callers waiting for the answer, and the answer once it is in (a caller that
         /// arrives after that takes it at once).
-        let state = Mutex<(waiters: [Int: CheckedContinuation<Result<JSONObject, MCPError>, Never>], outcome: Result<JSONObject, MCPError>?)>(([:], nil))
+        let state = Mutex<(waiters: [Int: CheckedContinuation<Result<JSONObject, MCPError>, Never>], outcome: Result<JSONObject, MCPError>?)>(
+            ([:], nil)
+        )
         let counter = Atomic<Int>(0)
     }
 
@@ -41,7 +43,11 @@ public final class CoalescingInterceptor: RequestInterceptor {
     /// How many calls waited for another's answer instead of going to the server.
     public var coalescedCount: Int { joined.load(ordering: .relaxed) }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         guard context.isCacheable(request, cacheable: tools) else { return try await next(request, context) }

@@ -20,7 +20,11 @@ public struct DeadlineInterceptor: RequestInterceptor {
         self.perAttempt = perAttempt
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         var context = context

@@ -27,7 +27,10 @@ public struct InterceptorOptions: Sendable {
     }
 
     /// A number, when present; outside `range` is an error naming the range.
-    public func double(_ key: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+    public func double(
+        _ key: String,
+        in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+    )
         throws(ConfigError) -> Double?
     {
         guard let value = object[key] else { return nil }
@@ -171,7 +174,9 @@ public final class InterceptorRegistry: Sendable {
             if let value = try options.seconds("openSeconds") { policy.openDuration = value }
             if let value = try options.int("halfOpenProbes", atLeast: 1) { policy.halfOpenProbes = value }
             guard policy.minimumCalls <= policy.windowSize else {
-                throw options.fail("\"minimumCalls\" (\(policy.minimumCalls)) cannot exceed \"windowSize\" (\(policy.windowSize)): the failure rate would never be judged")
+                throw options.fail(
+                    "\"minimumCalls\" (\(policy.minimumCalls)) cannot exceed \"windowSize\" (\(policy.windowSize)): the failure rate would never be judged"
+                )
             }
             return CircuitBreakerInterceptor(policy: policy, perTool: try options.bool("perTool") ?? false)
         }
@@ -188,8 +193,11 @@ public final class InterceptorRegistry: Sendable {
             try options.allowOnly(["rate", "burst", "perTool", "wait"])
             guard let rate = try options.double("rate", in: 0.001...1_000_000) else { throw options.fail("\"rate\" (calls per second) is required") }
             return RateLimitInterceptor(
-                rate: rate, burst: try options.double("burst", in: 1...1_000_000), perTool: try options.bool("perTool") ?? false,
-                waits: try options.bool("wait") ?? true)
+                rate: rate,
+                burst: try options.double("burst", in: 1...1_000_000),
+                perTool: try options.bool("perTool") ?? false,
+                waits: try options.bool("wait") ?? true
+            )
         }
         register("pinning") { options throws(ConfigError) in
             try options.allowOnly(["mode", "file"])
@@ -200,7 +208,10 @@ public final class InterceptorRegistry: Sendable {
         register("audit") { options throws(ConfigError) in
             try options.allowOnly(["file", "principal"])
             guard let file = try options.string("file") else { throw options.fail("\"file\" (the JSON-lines log) is required") }
-            return AuditInterceptor(sink: try JSONLinesAuditSink(path: file), principal: try options.string("principal") ?? AuditInterceptor.currentUser)
+            return AuditInterceptor(
+                sink: try JSONLinesAuditSink(path: file),
+                principal: try options.string("principal") ?? AuditInterceptor.currentUser
+            )
         }
     }
 }

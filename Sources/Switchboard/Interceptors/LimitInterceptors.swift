@@ -24,7 +24,11 @@ public final class ConcurrencyLimitInterceptor: RequestInterceptor {
         self.maximumWaiting = max(0, maximumWaiting)
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let server = context.server
@@ -34,7 +38,10 @@ public final class ConcurrencyLimitInterceptor: RequestInterceptor {
     }
 
     private func acquire(_ server: String, context: InterceptorContext) async throws(MCPError) {
-        enum Entry { case granted, full, wait(Int) }
+        enum Entry {
+            case granted, full
+            case wait(Int)
+        }
         let id = counter.add(1, ordering: .relaxed).newValue
         let entry: Entry = gates.withLock { gates in
             var gate = gates[server, default: Gate()]
@@ -135,7 +142,11 @@ public final class RateLimitInterceptor: RequestInterceptor {
         self.waits = waits
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let key = perTool ? context.server + "\u{0}" + (request.toolName ?? request.method) : context.server

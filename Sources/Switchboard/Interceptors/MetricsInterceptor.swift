@@ -13,7 +13,11 @@ public struct MetricsInterceptor: RequestInterceptor {
         self.metrics = metrics
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let calls = metrics.calls(server: context.server, method: request.method, tool: context.toolName)

@@ -19,7 +19,13 @@ public struct ResultCache: Sendable {
         public var authorizationContext: String
 
         public init(
-            value: JSONObject, bytes: Int, expires: ContinuousClock.Instant, scope: CacheScope, server: String, method: String, uri: String?,
+            value: JSONObject,
+            bytes: Int,
+            expires: ContinuousClock.Instant,
+            scope: CacheScope,
+            server: String,
+            method: String,
+            uri: String?,
             authorizationContext: String = ""
         ) {
             self.value = value

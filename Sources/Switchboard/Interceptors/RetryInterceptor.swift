@@ -58,7 +58,11 @@ public final class RetryInterceptor: RequestInterceptor {
     /// How many retries have been made.
     public var retryCount: Int { counters.load(ordering: .relaxed) }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let server = context.server
@@ -67,8 +71,10 @@ public final class RetryInterceptor: RequestInterceptor {
                 budgets.values[index].deposit()
             } else {
                 var fresh = RetryBudget(
-                    ratio: configuration.budgetRatio, minimumPerSecond: configuration.budgetMinimumPerSecond,
-                    burst: Double(configuration.maximumAttempts - 1))
+                    ratio: configuration.budgetRatio,
+                    minimumPerSecond: configuration.budgetMinimumPerSecond,
+                    burst: Double(configuration.maximumAttempts - 1)
+                )
                 fresh.deposit()
                 budgets[server] = fresh
             }
@@ -86,7 +92,8 @@ public final class RetryInterceptor: RequestInterceptor {
             guard safe || failure.neverReachedServer else {
                 context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
                 var explained = failure
-                explained.message += "; not retried: the request may have reached the server, and "
+                explained.message +=
+                    "; not retried: the request may have reached the server, and "
                     + (request.toolName.map { "tool '\($0)'" } ?? request.method)
                     + " is not known to be safe to repeat (trusted read-only or idempotent annotations, or the server's safeTools)"
                 throw explained

@@ -43,14 +43,16 @@ public final class SwitchboardMetrics: Sendable {
             self.timer = CoreMetrics.Timer(
                 label: "switchboard_request_duration_seconds",
                 dimensions: [("server", server), ("method", method), ("tool", tool ?? "")],
-                preferredDisplayUnit: .seconds)
+                preferredDisplayUnit: .seconds
+            )
             self.succeeded = Self.counter(server, method, tool, "ok")
         }
 
         static func counter(_ server: String, _ method: String, _ tool: String?, _ outcome: String) -> CoreMetrics.Counter {
             CoreMetrics.Counter(
                 label: "switchboard_requests_total",
-                dimensions: [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)])
+                dimensions: [("server", server), ("method", method), ("tool", tool ?? ""), ("outcome", outcome)]
+            )
         }
 
         /// A call started.

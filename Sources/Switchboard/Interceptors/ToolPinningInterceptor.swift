@@ -1,8 +1,8 @@
-public import SwitchboardConfiguration
 import Crypto
 public import JSONCore
 public import MCPClient
 public import MCPWire
+public import SwitchboardConfiguration
 import Synchronization
 
 #if canImport(Glibc)
@@ -135,7 +135,11 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         if let failure = save(changing: [key]) { throw failure }
     }
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         if let problem = fileProblem, request.method == Method.toolsCall || request.method == Method.toolsList {

@@ -1,6 +1,6 @@
+import Instrumentation
 public import JSONCore
 public import MCPClient
-import Instrumentation
 import Tracing
 
 /// One swift-distributed-tracing span per call (kind client), with the W3C trace context
@@ -13,7 +13,11 @@ public struct TracingInterceptor: RequestInterceptor {
 
     public init() {}
 
-    public func intercept(_ request: InterceptedRequest, context: InterceptorContext, next: InterceptorNext) async throws(MCPError)
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError)
         -> JSONObject
     {
         let outcome: Result<JSONObject, MCPError> = await withSpan("MCP \(request.method)", ofKind: .client) { span in

@@ -39,8 +39,11 @@ final class ReplicaPool: Sendable {
         self.endpoints = endpoints
         health = settings.health ?? HealthSettings()
         let balancer = ReplicaBalancer(
-            replicas: endpoints.count, strategy: settings.balancing ?? .powerOfTwoChoices, health: health,
-            seed: UInt64.random(in: .min ... .max))
+            replicas: endpoints.count,
+            strategy: settings.balancing ?? .powerOfTwoChoices,
+            health: health,
+            seed: UInt64.random(in: .min ... .max)
+        )
         state = Mutex(State(balancer: balancer, slots: Array(repeating: Slot(), count: endpoints.count)))
     }
 
