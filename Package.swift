@@ -163,6 +163,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Fuzzing: every reader of untrusted input under libFuzzer (scripts/fuzz builds it with
+        // -sanitize=fuzzer,address -DFUZZING); built normally, it replays the seed corpus.
+        .executableTarget(
+            name: "SwitchboardFuzz",
+            dependencies: ["JSONCore", "JSONSchema", "MCPTransport", "SwitchboardConfiguration"],
+            path: "Fuzz/Sources/SwitchboardFuzz",
+            swiftSettings: strictSettings
+        ),
+
         // Testing support, shipped for users too.
         .target(name: "MCPTesting", dependencies: ["MCPClient", "MCPServer", "MCPTransport"], swiftSettings: strictSettings),
 

@@ -459,6 +459,9 @@ struct JSONReader<Observer: JSONReadObserver> {
         let text = String(decoding: digits, as: UTF8.self)
         if isInteger, let value = Int(text) { return .int(value) }
         guard let value = Double(text) else { throw JSONParseError(offset: start, reason: "invalid number") }
+        // A literal beyond a double's range would read as infinity, which JSON cannot write
+        // back: it is refused rather than silently changed (found by fuzzing).
+        guard value.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }
         return .double(value)
     }
 }

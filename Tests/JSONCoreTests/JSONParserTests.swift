@@ -34,6 +34,15 @@ struct JSONParserTests {
         #expect(try JSONValue(parsing: "123456789012345678901234").doubleValue == 1.2345678901234568e23)
     }
 
+    @Test(
+        "a number beyond a double's range is refused, not turned into null on the way back out",
+        arguments: ["1e400", "-1.7976931348655793e308", "[1, 2e999]"]
+    )
+    func numberOutOfRange(text: String) throws {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+        #expect(try JSONValue(parsing: "1.7976931348623157e308").serializedString() == "1.7976931348623157e+308")
+    }
+
     @Test("object order is kept; semantic equality ignores it")
     func order() throws {
         let a = try JSONValue(parsing: #"{"x":1,"y":2}"#)
