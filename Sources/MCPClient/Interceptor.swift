@@ -37,6 +37,8 @@ public struct InterceptorContext: Sendable {
         let authorizationContext: String
         /// The trusted annotations' hints, read out of the tool's JSON once per call.
         let hints: ToolHints?
+        /// Whether the method only reads, looked up once per call (interceptors ask often).
+        let readsOnly: Bool
         @usableFromInline let timeline: CallTimeline?
 
         init(
@@ -57,6 +59,7 @@ public struct InterceptorContext: Sendable {
             self.protocolVersion = protocolVersion
             self.authorizationContext = authorizationContext
             self.hints = safety.hints(of: tool)
+            self.readsOnly = method != Method.toolsCall && CallSafety.readMethods.contains(method)
             self.timeline = timeline
         }
     }
@@ -127,13 +130,17 @@ public struct InterceptorContext: Sendable {
     /// Whether repeating this call cannot do harm, by the session's policy and `alsoSafe`
     /// (an interceptor's own list of tools).
     public func isSafeToRepeat(_ request: InterceptedRequest, alsoSafe: Set<String> = []) -> Bool {
-        call.safety.isSafeToRepeat(method: request.method, tool: request.toolName, hints: call.hints, alsoSafe: alsoSafe)
+        if call.readsOnly && request.method == call.method { return true }
+        return call.safety.isSafeToRepeat(method: request.method, tool: request.toolName, hints: call.hints, alsoSafe: alsoSafe)
     }
 
     /// Whether this call's answer may be reused, by the session's policy and `cacheable`
     /// (an interceptor's own list of tools).
     public func isCacheable(_ request: InterceptedRequest, cacheable: Set<String> = []) -> Bool {
-        call.safety.isCacheable(method: request.method, tool: request.toolName, hints: call.hints, cacheable: cacheable)
+        // The common case, a tool call neither listed nor trusted read-only, is answered
+        // without hashing anything.
+        if request.method == call.method, !call.readsOnly, call.hints == nil, cacheable.isEmpty { return false }
+        return call.safety.isCacheable(method: request.method, tool: request.toolName, hints: call.hints, cacheable: cacheable)
     }
 
     /// Whether the call may be tried again after `failure` (see ``CallSafety/mayTryAgain(after:method:tool:hints:alsoSafe:)``).
@@ -215,6 +222,11 @@ public protocol RequestInterceptor: Sendable {
         next: InterceptorNext
     ) async throws(MCPError)
         -> JSONObject
+    /// Whether this interceptor has anything to do for `request`; when not, the chain passes
+    /// it straight to the next one, at the cost of this synchronous check instead of an
+    /// asynchronous call (a cache has nothing to do for a call it may not answer). The
+    /// default is true: every request is intercepted.
+    func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool
     /// Sees each notification from the server (to invalidate a cache, say). Must be quick.
     func didReceive(_ notification: ServerNotification, server: String)
     /// Hears that the connection to the server was lost and re-established.
@@ -225,6 +237,7 @@ public protocol RequestInterceptor: Sendable {
 }
 
 extension RequestInterceptor {
+    public func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool { true }
     public var listensForChanges: Bool { false }
     public func didReceive(_ notification: ServerNotification, server: String) {}
     public func connectionLost(server: String) {}
@@ -241,11 +254,17 @@ public struct InterceptorNext: Sendable {
         self.index = index
     }
 
-    /// Passes the request to the next interceptor, or to the server after the last one.
+    /// Passes the request to the next interceptor that handles it, or to the server after the last one.
     @inlinable
     public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
-        if index < chain.interceptors.count {
-            return try await chain.interceptors[index].intercept(request, context: context, next: InterceptorNext(chain: chain, index: index + 1))
+        var index = self.index
+        let interceptors = chain.interceptors
+        while index < interceptors.count {
+            let interceptor = interceptors[index]
+            index += 1
+            if interceptor.handles(request, context: context) {
+                return try await interceptor.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index))
+            }
         }
         return try await chain.terminal(request, context)
     }

@@ -75,7 +75,8 @@ extension ClientSession {
             params: CallToolParams(name: name, arguments: arguments).json,
             as: CallToolResult.self,
             options: options,
-            headers: headers
+            headers: headers,
+            tool: entry?.tool
         )
         if configuration.validateStructuredContent, !result.isError, let entry, let output = entry.output {
             try checkStructuredContent(result, tool: name, against: output)

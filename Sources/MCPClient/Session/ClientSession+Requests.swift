@@ -20,20 +20,33 @@ extension ClientSession {
         options: RequestOptions = .default,
         headers: [(name: String, value: String)] = []
     ) async throws(MCPError) -> JSONObject {
+        try await request(method, params: params, options: options, headers: headers, tool: nil)
+    }
+
+    /// ``request(_:params:options:headers:)``, with the tool's definition when the caller has
+    /// already looked it up (`callTool` has), so the chain's context need not look again.
+    func request(
+        _ method: String,
+        params: JSONObject?,
+        options: RequestOptions,
+        headers: [(name: String, value: String)],
+        tool known: Tool?
+    ) async throws(MCPError) -> JSONObject {
         let request = InterceptedRequest(method: method, params: params ?? [:], options: options, headers: headers)
         let deadline = options.deadline ?? ContinuousClock.now + (options.timeout ?? configuration.defaultTimeout)
         guard let chain else {
             return try await perform(request, deadline: deadline)
         }
         let toolName = request.toolName
+        let negotiation = state.withLock { $0.negotiationBox }
         let context = InterceptorContext(
-            server: serverName,
+            server: configuration.serverName ?? negotiation?.value.serverInfo?.name ?? "server",
             method: method,
             toolName: toolName,
-            tool: toolName.flatMap { toolCatalog.entry($0)?.tool },
+            tool: known ?? toolName.flatMap { toolCatalog.entry($0)?.tool },
             safety: configuration.safety,
             deadline: deadline,
-            protocolVersion: negotiation?.protocolVersion,
+            protocolVersion: negotiation?.value.protocolVersion,
             authorizationContext: authorizationContext,
             timeline: options.timeline
         )
@@ -73,7 +86,7 @@ extension ClientSession {
             // One look at the state per attempt: the version in force, the log level, and
             // whether a restarted legacy server needs the handshake first.
             let (current, logLevel, handshakeNeeded) = state.withLock { state in
-                (state.negotiation, state.logLevel, state.negotiation?.era == .legacy ? state.takeHandshakeNeeded() : false)
+                (state.negotiationBox, state.logLevel, state.negotiationBox?.value.era == .legacy ? state.takeHandshakeNeeded() : false)
             }
             guard let negotiation = current else {
                 throw MCPError(.protocolError, "the session has not negotiated a protocol version")
@@ -84,10 +97,10 @@ extension ClientSession {
                 continue
             }
             var sent = params
-            if negotiation.era == .modern || options.meta != nil {
+            if negotiation.value.era == .modern || options.meta != nil {
                 var meta = sent.object("_meta") ?? [:]
-                if negotiation.era == .modern {
-                    meta.merge(negotiation.requestMeta)
+                if negotiation.value.era == .modern {
+                    meta.merge(negotiation.value.requestMeta)
                     if let logLevel { meta[MetaKey.logLevel] = .string(logLevel.rawValue) }
                 }
                 if let extra = options.meta { meta.merge(extra) }
@@ -102,7 +115,7 @@ extension ClientSession {
             let (_, outcome) = await exchange(
                 method: method,
                 params: sent.isEmpty ? nil : sent,
-                protocolVersion: negotiation.protocolVersion,
+                protocolVersion: negotiation.value.protocolVersion,
                 timeout: timeout,
                 options: options,
                 headers: request.headers
@@ -125,7 +138,7 @@ extension ClientSession {
                 let responses = try await fulfilAll(interim.inputRequests, for: method)
                 InputRetry(inputResponses: responses, requestState: interim.requestState).apply(to: &params)
             case .error(let rpc):
-                if rpc.code == ErrorCode.unsupportedProtocolVersion, negotiation.era == .modern, !recovered,
+                if rpc.code == ErrorCode.unsupportedProtocolVersion, negotiation.value.era == .modern, !recovered,
                     configuration.pinnedVersion == nil
                 {
                     // The server changed under us (a restart, a deploy): negotiate again, retry once.
@@ -135,7 +148,7 @@ extension ClientSession {
                 }
                 throw MCPError(rpc: rpc, while: method)
             case .failure(let error):
-                if error.transportError?.code == .sessionExpired, negotiation.era == .legacy, !recovered {
+                if error.transportError?.code == .sessionExpired, negotiation.value.era == .legacy, !recovered {
                     recovered = true
                     try await reestablishLegacySession(seenGeneration: generation)
                     continue
@@ -151,9 +164,10 @@ extension ClientSession {
         params: JSONObject? = nil,
         as type: T.Type,
         options: RequestOptions = .default,
-        headers: [(name: String, value: String)] = []
+        headers: [(name: String, value: String)] = [],
+        tool: Tool? = nil
     ) async throws(MCPError) -> T {
-        let result = try await request(method, params: params, options: options, headers: headers)
+        let result = try await request(method, params: params, options: options, headers: headers, tool: tool)
         do {
             return try T(json: result)
         } catch {

@@ -30,7 +30,10 @@ package struct SessionStateMachine<Waiter, Subscriber> {
     package private(set) var phase = Phase.idle
     /// Why the session ended, when the transport ended it; `nil` when its owner closed it.
     package private(set) var endedBy: MCPError?
-    package var negotiation: ClientSession.Negotiation?
+    /// The negotiation in force, boxed: the request path reads it on every call, and a box
+    /// costs one retain where the struct's copy cost one per field.
+    package private(set) var negotiationBox: NegotiationBox?
+    package var negotiation: ClientSession.Negotiation? { negotiationBox?.value }
     package var requests = PendingRequests<Waiter>()
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
@@ -62,7 +65,7 @@ package struct SessionStateMachine<Waiter, Subscriber> {
 
     /// A version was negotiated (or negotiated again, after the server changed).
     package mutating func negotiated(_ negotiation: ClientSession.Negotiation) {
-        self.negotiation = negotiation
+        negotiationBox = NegotiationBox(negotiation)
         if phase == .connecting { phase = .ready }
     }
 
@@ -159,3 +162,12 @@ package struct SessionStateMachine<Waiter, Subscriber> {
 extension SessionStateMachine: Sendable where Waiter: Sendable, Subscriber: Sendable {}
 extension SessionStateMachine.Ending: Sendable where Waiter: Sendable, Subscriber: Sendable {}
 extension SessionStateMachine.SubscribeAction: Sendable {}
+
+/// A negotiation, shared by reference (see ``SessionStateMachine/negotiationBox``).
+package final class NegotiationBox: Sendable {
+    package let value: ClientSession.Negotiation
+
+    package init(_ value: ClientSession.Negotiation) {
+        self.value = value
+    }
+}

@@ -345,6 +345,9 @@ public final class StdioTransport: Transport {
 
     /// The running process, starting it again first if it exited and may restart.
     private func processForSending() async throws(TransportError) -> RunningProcess {
+        // The common case, a running process, needs no continuation: waiting (and the
+        // cancellation record it needs) is only for a restart.
+        if let running = lifecycle.withLock({ $0.channel }) { return running }
         let waiterID = waiterCounter.add(1, ordering: .relaxed).newValue
         // Fast path: running, no continuation needed.
         enum Step {

@@ -50,6 +50,11 @@ public final class CacheInterceptor: RequestInterceptor {
     /// Hits, misses, evictions, entries and bytes so far.
     public var statistics: ResultCache.Statistics { cache.withLock { $0.statistics } }
 
+    /// Only calls it may answer (and every call when a trace is kept, to say why not).
+    public func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool {
+        context.timeline != nil || (!request.options.bypassCache && context.isCacheable(request, cacheable: configuration.tools))
+    }
+
     public func intercept(
         _ request: InterceptedRequest,
         context: InterceptorContext,

@@ -19,13 +19,8 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
     public let policy: CircuitBreaker.Policy
     /// Whether each tool has its own breaker (otherwise one per server).
     public let perTool: Bool
-    /// A breaker behind a reference, so it is changed in place under the lock rather than
-    /// through the dictionary's value (which would copy its window).
-    private final class Cell {
-        var breaker: CircuitBreaker
-        init(_ breaker: CircuitBreaker) { self.breaker = breaker }
-    }
-    private let breakers = Mutex<[String: Cell]>([:])
+    /// The breakers by key, each changed in place under the lock.
+    private let breakers = Mutex(RecentKeyed<CircuitBreaker>())
     private let subscribers = Mutex<[Int: AsyncStream<Event>.Continuation]>([:])
     private let counter = Atomic<Int>(0)
     private let metrics: SwitchboardMetrics
@@ -38,7 +33,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
 
     /// The state of the breaker for `server` (and `tool`, when per tool).
     public func state(server: String, tool: String? = nil) -> CircuitBreaker.State {
-        breakers.withLock { $0[key(server, tool)]?.breaker.state ?? .closed }
+        breakers.withLock { $0.value(for: key(server, tool))?.state ?? .closed }
     }
 
     /// State changes from now on.
@@ -63,17 +58,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
     {
         let tool = perTool ? request.toolName : nil
         let key = key(context.server, tool)
-        let policy = self.policy
-        let (decision, opened) = breakers.withLock { breakers in
-            let cell =
-                breakers[key]
-                ?? {
-                    let made = Cell(CircuitBreaker(policy: policy))
-                    breakers[key] = made
-                    return made
-                }()
-            return cell.breaker.acquire(now: .now)
-        }
+        let (decision, opened) = acquire(key)
         if let opened { announce(Event(server: context.server, tool: tool, state: opened)) }
         if case .reject(let retryAfter) = decision {
             context.note(name, "open: refused")
@@ -92,7 +77,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         } catch {
             if error.code == .cancelled {
                 // Neither a success nor a failure: free the probe slot.
-                if probe { breakers.withLock { $0[key]?.breaker.cancelProbe() } }
+                if probe { cancelProbe(key) }
                 throw error
             }
             record(key, failure: error.countsAgainstServer, probe: probe, server: context.server, tool: tool)
@@ -100,9 +85,23 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         }
     }
 
+    // The lock work is in functions of their own, so `intercept`'s asynchronous frame stays
+    // small (a large frame costs an allocation per call).
+    private func acquire(_ key: String) -> (CircuitBreaker.Decision, transition: CircuitBreaker.State?) {
+        breakers.withLock { breakers in
+            breakers.withValue(for: key, orMake: { CircuitBreaker(policy: policy) }) { $0.acquire(now: .now) }
+        }
+    }
+
+    private func cancelProbe(_ key: String) {
+        breakers.withLock { breakers in
+            breakers.withValue(for: key, orMake: { CircuitBreaker(policy: policy) }) { $0.cancelProbe() }
+        }
+    }
+
     private func record(_ key: String, failure: Bool, probe: Bool, server: String, tool: String?) {
         let transition: CircuitBreaker.State? = breakers.withLock { breakers in
-            breakers[key]?.breaker.record(failure: failure, probe: probe, now: .now)
+            breakers.withValue(for: key, orMake: { CircuitBreaker(policy: policy) }) { $0.record(failure: failure, probe: probe, now: .now) }
         }
         if let transition { announce(Event(server: server, tool: tool, state: transition)) }
     }

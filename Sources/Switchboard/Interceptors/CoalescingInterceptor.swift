@@ -43,6 +43,11 @@ public final class CoalescingInterceptor: RequestInterceptor {
     /// How many calls waited for another's answer instead of going to the server.
     public var coalescedCount: Int { joined.load(ordering: .relaxed) }
 
+    /// Only calls it may merge.
+    public func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool {
+        context.isCacheable(request, cacheable: tools)
+    }
+
     public func intercept(
         _ request: InterceptedRequest,
         context: InterceptorContext,

@@ -20,6 +20,11 @@ public struct DeadlineInterceptor: RequestInterceptor {
         self.perAttempt = perAttempt
     }
 
+    /// Only when it has a cap to apply, a deadline that has passed to refuse, or a trace to note in.
+    public func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool {
+        maximum != nil || perAttempt != nil || context.timeline != nil || context.remaining == .zero
+    }
+
     public func intercept(
         _ request: InterceptedRequest,
         context: InterceptorContext,

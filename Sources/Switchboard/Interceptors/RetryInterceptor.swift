@@ -48,7 +48,7 @@ public final class RetryInterceptor: RequestInterceptor {
     public let name = "retry"
     public let configuration: Configuration
     /// One budget per server, so one failing server cannot spend the others' retries.
-    private let budgets = Mutex<[String: RetryBudget]>([:])
+    private let budgets = Mutex(RecentKeyed<RetryBudget>())
     private let counters = Atomic<Int>(0)
 
     public init(configuration: Configuration = Configuration()) {
@@ -66,19 +66,7 @@ public final class RetryInterceptor: RequestInterceptor {
         -> JSONObject
     {
         let server = context.server
-        budgets.withLock { budgets in
-            if let index = budgets.index(forKey: server) {
-                budgets.values[index].deposit()
-            } else {
-                var fresh = RetryBudget(
-                    ratio: configuration.budgetRatio,
-                    minimumPerSecond: configuration.budgetMinimumPerSecond,
-                    burst: Double(configuration.maximumAttempts - 1)
-                )
-                fresh.deposit()
-                budgets[server] = fresh
-            }
-        }
+        deposit(server)
         let safe = context.isSafeToRepeat(request, alsoSafe: configuration.tools)
         var context = context
         while true {
@@ -104,7 +92,7 @@ public final class RetryInterceptor: RequestInterceptor {
                 context.note(name, "not retried: no time left before the deadline")
                 throw failure
             }
-            guard budgets.withLock({ $0[server]?.withdraw(now: .now) ?? false }) else {
+            guard withdraw(server) else {
                 context.note(name, "not retried: the retry budget is spent")
                 throw failure
             }
@@ -113,6 +101,29 @@ public final class RetryInterceptor: RequestInterceptor {
             do { try await Task.sleep(for: delay) } catch { throw MCPError(.cancelled, "\(request.method) was cancelled while waiting to retry") }
             context.attempt += 1
         }
+    }
+
+    // Outside `intercept`, so its asynchronous frame stays small (a large frame costs an
+    // allocation per call).
+    private func deposit(_ server: String) {
+        budgets.withLock { budgets in
+            budgets.withValue(for: server, orMake: { Self.budget(configuration) }) { $0.deposit() }
+        }
+    }
+
+    private func withdraw(_ server: String) -> Bool {
+        budgets.withLock { budgets in
+            budgets.withValue(for: server, orMake: { Self.budget(configuration) }) { $0.withdraw(now: .now) }
+        }
+    }
+
+    /// A fresh budget for a server.
+    static func budget(_ configuration: Configuration) -> RetryBudget {
+        RetryBudget(
+            ratio: configuration.budgetRatio,
+            minimumPerSecond: configuration.budgetMinimumPerSecond,
+            burst: Double(configuration.maximumAttempts - 1)
+        )
     }
 
     /// Full jitter: a random wait up to the exponential bound.

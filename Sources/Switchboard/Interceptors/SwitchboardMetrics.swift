@@ -96,6 +96,8 @@ public final class SwitchboardMetrics: Sendable {
 
     private struct Handles {
         var calls: [CallKey: CallHandles] = [:]
+        /// The handles last asked for.
+        var last: CallHandles?
         var inFlight: [String: InFlight] = [:]
         var other: [String: CoreMetrics.Counter] = [:]
         var gauges: [String: CoreMetrics.Gauge] = [:]
@@ -108,12 +110,18 @@ public final class SwitchboardMetrics: Sendable {
     /// The handles for calls of `method` (and `tool`) to `server`.
     public func calls(server: String, method: String, tool: String?) -> CallHandles {
         handles.withLock { handles in
+            // A session's calls mostly repeat the last one: compare before hashing.
+            if let last = handles.last, last.server == server, last.method == method, last.tool == tool { return last }
             let key = CallKey(server: server, method: method, tool: tool)
-            if let existing = handles.calls[key] { return existing }
+            if let existing = handles.calls[key] {
+                handles.last = existing
+                return existing
+            }
             let inFlight = handles.inFlight[server] ?? InFlight(server: server)
             handles.inFlight[server] = inFlight
             let made = CallHandles(server: server, method: method, tool: tool, inFlight: inFlight)
             handles.calls[key] = made
+            handles.last = made
             return made
         }
     }
