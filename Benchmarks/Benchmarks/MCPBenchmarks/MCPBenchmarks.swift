@@ -120,21 +120,28 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
-    Benchmark(
-        "stdio tools/call, 64 in flight (C stub)",
-        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 2_000)
-    ) { benchmark, session in
-        // One iteration is 64 calls issued together; throughput ×64 is calls per second.
-        for _ in benchmark.scaledIterations {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<64 { group.addTask { blackHole(try await session.callTool("echo", arguments: echoArguments)) } }
-                try await group.waitForAll()
-            }
+    // Throughput at 64 in flight, as `switchboard bench -c 64` drives it (the callers prefer
+    // the connection's thread): over stdio to the C stub and in memory to the demo server,
+    // each with no interceptors and with the default chain (the chain's cost is the gap).
+    // One iteration is 64 calls issued together; throughput x 64 is calls per second.
+    let inFlight = Benchmark.Configuration(metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions], maxIterations: 2_000)
+    for (label, chain) in [("no interceptors", false), ("default chain", true)] {
+        Benchmark("stdio tools/call, 64 in flight, \(label) (C stub)", configuration: inFlight) { benchmark, session in
+            try await Stubs.sixtyFourInFlight(session, iterations: benchmark.scaledIterations, arguments: echoArguments)
+        } setup: {
+            try await Stubs.stdioSession(interceptors: chain ? try Stubs.defaultChain() : [])
+        } teardown: {
+            await Cleanup.shared.run()
         }
-    } setup: {
-        try await Stubs.stdioSession()
-    } teardown: {
-        await Cleanup.shared.run()
+
+        Benchmark("in-memory tools/call, 64 in flight, \(label) (demo server)", configuration: inFlight) { benchmark, session in
+            try await Stubs.sixtyFourInFlight(session, iterations: benchmark.scaledIterations, arguments: echoArguments)
+        } setup: {
+            // echo is read-only by its annotations, but they are not trusted here: no caching.
+            try await Stubs.inMemorySession(interceptors: chain ? try Stubs.defaultChain() : [], trusted: false)
+        } teardown: {
+            await Cleanup.shared.run()
+        }
     }
 
     Benchmark("HTTP tools/call, sequential (C stub)") { benchmark, stub in
@@ -259,6 +266,23 @@ enum Stubs {
         return binary
     }
 
+    /// The default interceptor chain, as a session of the command line gets it.
+    static func defaultChain() throws -> [any RequestInterceptor] {
+        try InterceptorRegistry.standard.make(InterceptorRegistry.defaultChain, file: "benchmark")
+    }
+
+    /// `iterations` rounds of 64 calls issued together, on the connection's thread when it has one.
+    static func sixtyFourInFlight(_ session: ClientSession, iterations: Range<Int>, arguments: JSONObject) async throws {
+        try await withTaskExecutorPreference(session.transport.preferredTaskExecutor) {
+            for _ in iterations {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<64 { group.addTask { blackHole(try await session.callTool("echo", arguments: arguments)) } }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
     static func stdioSession(interceptors: [any RequestInterceptor] = []) async throws -> ClientSession {
         let session = try await ClientSession.connect(
             to: .stdio(ProcessConfiguration(command: try build("mcp_stub_server"))),
@@ -326,7 +350,7 @@ enum Stubs {
     /// Connects each endpoint to a fresh in-memory demo server; the endpoint's one argument is
     /// the delay of its chaos tools, in milliseconds.
     struct InMemoryConnector: EndpointConnector {
-        func connect(_ endpoint: Endpoint, settings: ServerSettings, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
+        func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession {
             guard case .stdio(let process) = endpoint, let delay = process.arguments.first.flatMap(Int.init) else {
                 throw MCPError(.connectionFailed, "not an in-memory endpoint")
             }
