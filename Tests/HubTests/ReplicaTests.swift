@@ -184,4 +184,24 @@ struct ReplicaTests {
             }
         }
     }
+
+    @Test("asking for a server's session is not a call: the replicas' call counts and latencies stay as they were")
+    func sessionLookupLeavesBalancingAlone() async throws {
+        try Peers.require(Peers.switchboard)
+        try await withTemporaryFolder(files: [:]) { folder in
+            let fixture = ReplicaFixture(folder: folder)
+            let text = fixture.configuration(delays: [0, 0], settings: #""balancing": "p2c""#)
+            try await withHub(text) { hub async throws in
+                let before = try #require(hub.status(of: "pool")).replicas
+                for _ in 0..<200 { _ = try hub.session(for: "pool") }
+                let after = try #require(hub.status(of: "pool")).replicas
+                #expect(after.map(\.calls) == before.map(\.calls), "session(for:) was counted as calls: \(after.map(\.calls))")
+                #expect(after.map(\.latency) == before.map(\.latency), "session(for:) fed latencies: \(after.map(\.latency))")
+                // A real call is counted, once.
+                _ = try await hub.callTool("pool__lookup", arguments: ["key": "k"], options: RequestOptions(bypassCache: true))
+                let counted = try #require(hub.status(of: "pool")).replicas.map(\.calls).reduce(0, +)
+                #expect(counted == before.map(\.calls).reduce(0, +) + 1)
+            }
+        }
+    }
 }
