@@ -68,7 +68,12 @@ public struct InterceptorContext: Sendable {
     /// 1 for the first attempt; retries count up.
     public var attempt: Int
     /// The one deadline that covers every attempt of this call.
-    public var deadline: ContinuousClock.Instant
+    public var deadline: ContinuousClock.Instant {
+        get { storedDeadline.instant }
+        set { storedDeadline = ClockInstant(newValue) }
+    }
+    /// The deadline as stored: see ``ClockInstant`` for why not as `ContinuousClock.Instant`.
+    package var storedDeadline: ClockInstant
     /// The W3C trace context to carry in `_meta` (`traceparent`, `tracestate`), if any.
     public var traceContext: TraceContext?
     /// The request's canonical key (server, method, parameters in canonical form), once an
@@ -90,18 +95,46 @@ public struct InterceptorContext: Sendable {
         authorizationContext: String = "",
         timeline: CallTimeline? = nil
     ) {
-        self.call = Call(
+        self.init(
             server: server,
             method: method,
             toolName: toolName,
             tool: tool,
             safety: safety ?? CallSafety(trustAnnotations: annotationsTrusted),
+            attempt: attempt,
+            deadline: ClockInstant(deadline),
+            traceContext: traceContext,
+            protocolVersion: protocolVersion,
+            authorizationContext: authorizationContext,
+            timeline: timeline
+        )
+    }
+
+    package init(
+        server: String,
+        method: String,
+        toolName: String?,
+        tool: Tool?,
+        safety: CallSafety,
+        attempt: Int = 1,
+        deadline: ClockInstant,
+        traceContext: TraceContext? = nil,
+        protocolVersion: ProtocolVersion?,
+        authorizationContext: String,
+        timeline: CallTimeline?
+    ) {
+        self.call = Call(
+            server: server,
+            method: method,
+            toolName: toolName,
+            tool: tool,
+            safety: safety,
             protocolVersion: protocolVersion,
             authorizationContext: authorizationContext,
             timeline: timeline
         )
         self.attempt = attempt
-        self.deadline = deadline
+        self.storedDeadline = deadline
         self.traceContext = traceContext
     }
 
@@ -149,7 +182,7 @@ public struct InterceptorContext: Sendable {
     }
 
     /// Time left before the deadline (zero once it has passed).
-    public var remaining: Duration { max(.zero, ContinuousClock.now.duration(to: deadline)) }
+    public var remaining: Duration { max(.zero, ClockInstant.now.duration(to: storedDeadline)) }
 
     /// Records a step in the call's timeline, if one is kept. The text is only built then.
     @inlinable
@@ -247,33 +280,85 @@ extension RequestInterceptor {
 public struct InterceptorNext: Sendable {
     @usableFromInline let chain: InterceptorChain
     @usableFromInline let index: Int
+    /// The session that sends the request after the last interceptor, when the chain is a
+    /// session's own: called directly, without the chain's closure and its frames.
+    ///
+    /// Unowned and unretained: the session is running the call this `next` belongs to, so
+    /// it outlives it, and a session (which the hub holds weakly) is costly to retain. An
+    /// interceptor must not keep `next` beyond its call.
+    @usableFromInline unowned(unsafe) let session: ClientSession?
 
     @usableFromInline
-    init(chain: InterceptorChain, index: Int) {
+    init(chain: InterceptorChain, index: Int, session: ClientSession?) {
         self.chain = chain
         self.index = index
+        self.session = session
     }
 
-    /// Passes the request to the next interceptor that handles it, or to the server after the last one.
+    /// After the last interceptor: the session's send, or the chain's own last step.
+    @inlinable
+    func last(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
+        if let session { return try await session.perform(request, context: context) }
+        guard let terminal = chain.terminal else {
+            preconditionFailure("a chain without a last step of its own runs only for its session")
+        }
+        return try await terminal(request, context)
+    }
+
+    /// Passes the request on: through the observers that handle it (each told how the call
+    /// ended), to the next wrapping interceptor that handles it, or to the server after the last.
     @inlinable
     public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
         var index = self.index
-        let interceptors = chain.interceptors
-        while index < interceptors.count {
-            let interceptor = interceptors[index]
+        let stages = chain.stages
+        var observers = StartedObservers()
+        var wrapper: InterceptorStage?
+        stages: while index < stages.count {
+            let stage = stages[index]
             index += 1
-            if interceptor.handles(request, context: context) {
-                return try await interceptor.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index))
+            guard stage.handles(request, context: context) else { continue }
+            if stage.observes {
+                do {
+                    observers.append(stage, mark: try stage.willSend(request, context: context))
+                } catch {
+                    observers.finish(request, context: context, outcome: .failure(error))
+                    throw error
+                }
+            } else {
+                wrapper = stage
+                break stages
             }
         }
-        return try await chain.terminal(request, context)
+        if observers.isEmpty {
+            if let wrapper {
+                return try await wrapper.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index, session: session))
+            }
+            return try await last(request, context)
+        }
+        let outcome: Result<JSONObject, MCPError>
+        do {
+            if let wrapper {
+                outcome = .success(
+                    try await wrapper.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index, session: session))
+                )
+            } else {
+                outcome = .success(try await last(request, context))
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        observers.finish(request, context: context, outcome: outcome)
+        return try outcome.get()
     }
 }
 
 /// An ordered list of interceptors around a final step that talks to the server.
 public final class InterceptorChain: Sendable {
     public let interceptors: [any RequestInterceptor]
-    @usableFromInline let terminal: @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
+    /// The interceptors, each sorted into wrapping or observing once.
+    @usableFromInline let stages: [InterceptorStage]
+    /// The step after the last interceptor; nil for a session's chain, which its session ends.
+    @usableFromInline let terminal: (@Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject)?
 
     /// A chain of `interceptors`, outermost first, around `terminal` (the step that sends).
     public init(
@@ -281,12 +366,29 @@ public final class InterceptorChain: Sendable {
         terminal: @escaping @Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject
     ) {
         self.interceptors = interceptors
+        self.stages = interceptors.map(InterceptorStage.make)
         self.terminal = terminal
     }
 
+    /// A session's chain: ``run(_:_:session:)`` ends it with that session's send. (Not a
+    /// closure over the session, which would need a weak reference to break the cycle, and
+    /// two more frames per call.)
+    init(sessionInterceptors interceptors: [any RequestInterceptor]) {
+        self.interceptors = interceptors
+        self.stages = interceptors.map(InterceptorStage.make)
+        self.terminal = nil
+    }
+
     /// Runs `request` through every interceptor, then the terminal step.
+    @inlinable
     public func run(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
-        try await InterceptorNext(chain: self, index: 0)(request, context)
+        try await InterceptorNext(chain: self, index: 0, session: nil)(request, context)
+    }
+
+    /// Runs `request` through every interceptor, then `session`'s send.
+    @inlinable
+    func run(_ request: InterceptedRequest, _ context: InterceptorContext, session: ClientSession) async throws(MCPError) -> JSONObject {
+        try await InterceptorNext(chain: self, index: 0, session: session)(request, context)
     }
 }
 

@@ -11,7 +11,12 @@ public struct RequestOptions: Sendable {
     public var timeout: Duration?
     /// When to stop waiting, shared by every attempt of the call: retries and failover to
     /// other replicas all end by this instant. Wins over ``timeout`` when set.
-    public var deadline: ContinuousClock.Instant?
+    public var deadline: ContinuousClock.Instant? {
+        get { storedDeadline?.instant }
+        set { storedDeadline = newValue.map(ClockInstant.init) }
+    }
+    /// The deadline as stored: see ``ClockInstant`` for why not as `ContinuousClock.Instant`.
+    package var storedDeadline: ClockInstant?
     /// Called with each progress notification for this request. Runs on the connection's
     /// reader, so it must be quick; hand work off to a task if it is not.
     public var onProgress: (@Sendable (ProgressParams) -> Void)?
@@ -40,7 +45,7 @@ public struct RequestOptions: Sendable {
         deadline: ContinuousClock.Instant? = nil
     ) {
         self.timeout = timeout
-        self.deadline = deadline
+        self.storedDeadline = deadline.map(ClockInstant.init)
         self.onProgress = onProgress
         self.resetTimeoutOnProgress = resetTimeoutOnProgress
         self.maximumTotalTimeout = maximumTotalTimeout

@@ -33,7 +33,7 @@ extension ClientSession {
         tool known: Tool?
     ) async throws(MCPError) -> JSONObject {
         let request = InterceptedRequest(method: method, params: params ?? [:], options: options, headers: headers)
-        let deadline = options.deadline ?? ContinuousClock.now + (options.timeout ?? configuration.defaultTimeout)
+        let deadline = options.storedDeadline ?? ClockInstant.now + (options.timeout ?? configuration.defaultTimeout)
         guard let chain else {
             return try await perform(request, deadline: deadline)
         }
@@ -50,10 +50,11 @@ extension ClientSession {
             authorizationContext: authorizationContext,
             timeline: options.timeline
         )
-        return try await chain.run(request, context)
+        return try await chain.run(request, context, session: self)
     }
 
     /// The last step of the interceptor chain: one attempt at the server.
+    @usableFromInline
     func perform(_ request: InterceptedRequest, context: InterceptorContext) async throws(MCPError) -> JSONObject {
         var request = request
         if let trace = context.traceContext, !trace.fields.isEmpty {
@@ -61,10 +62,10 @@ extension ClientSession {
             for (key, value) in trace.fields.sorted(by: { $0.key < $1.key }) { meta[key] = .string(value) }
             request.params["_meta"] = .object(meta)
         }
-        guard context.timeline != nil else { return try await perform(request, deadline: context.deadline) }
+        guard context.timeline != nil else { return try await perform(request, deadline: context.storedDeadline) }
         context.note("server", "attempt \(context.attempt): \(request.method) sent")
         do {
-            let result = try await perform(request, deadline: context.deadline)
+            let result = try await perform(request, deadline: context.storedDeadline)
             context.note("server", "answered")
             return result
         } catch {
@@ -76,7 +77,7 @@ extension ClientSession {
     /// Sends one request, handling what every request shares: the modern `_meta`,
     /// `input_required` rounds, an expired legacy HTTP session or a restarted legacy server,
     /// and a server that stopped supporting the negotiated version.
-    func perform(_ request: InterceptedRequest, deadline: ContinuousClock.Instant) async throws(MCPError) -> JSONObject {
+    func perform(_ request: InterceptedRequest, deadline: ClockInstant) async throws(MCPError) -> JSONObject {
         let method = request.method
         let options = request.options
         var params = request.params
@@ -108,7 +109,7 @@ extension ClientSession {
             }
             // Rounds of `input_required` are new exchanges with a person or model in between:
             // each gets the full timeout. The first uses what is left of the call's deadline.
-            let timeout = rounds == 0 ? max(.zero, ContinuousClock.now.duration(to: deadline)) : (options.timeout ?? configuration.defaultTimeout)
+            let timeout = rounds == 0 ? max(.zero, ClockInstant.now.duration(to: deadline)) : (options.timeout ?? configuration.defaultTimeout)
             guard timeout > .zero else {
                 throw MCPError(.timeout, "\(method) ran out of time before it could be sent")
             }

@@ -80,16 +80,7 @@ public final class ClientSession: Sendable {
         self.logger = configuration.logger
         // Without a named context, each session is its own: private results are never shared.
         self.authorizationContext = configuration.authorizationContext ?? "session-\(Self.sessionCounter.add(1, ordering: .relaxed).newValue)"
-        if configuration.interceptors.isEmpty {
-            chain = nil
-        } else {
-            let session = WeakSessionReference()
-            chain = InterceptorChain(configuration.interceptors) { request, context throws(MCPError) in
-                guard let live = session.value else { throw MCPError(.transportClosed, "the session is gone") }
-                return try await live.perform(request, context: context)
-            }
-            session.value = self
-        }
+        chain = configuration.interceptors.isEmpty ? nil : InterceptorChain(sessionInterceptors: configuration.interceptors)
     }
 
     /// The name of this server in metrics, caches and traces.
@@ -236,9 +227,9 @@ public final class ClientSession: Sendable {
             p["_meta"] = .object(meta)
             params = p
         }
-        let now = ContinuousClock.now
+        let now = ClockInstant.now
         let deadline = now + timeout
-        let hardDeadline: ContinuousClock.Instant =
+        let hardDeadline =
             options.resetTimeoutOnProgress ? now + (options.maximumTotalTimeout ?? .seconds(86_400 * 365)) : deadline
         let entry = PendingRequests<UnsafeContinuation<RequestOutcome, Never>>.Entry(
             deadline: deadline,
@@ -340,15 +331,4 @@ actor Reinitialization {
 struct WeakReference<Object: AnyObject & Sendable>: Sendable {
     weak var value: Object?
     init(_ value: Object) { self.value = value }
-}
-
-/// The chain's way back to its session, without keeping the session alive.
-final class WeakSessionReference: Sendable {
-    private struct Box { weak var session: ClientSession? }
-    private let box = Mutex(Box())
-    init() {}
-    var value: ClientSession? {
-        get { box.withLock { $0.session } }
-        set { box.withLock { $0.session = newValue } }
-    }
 }

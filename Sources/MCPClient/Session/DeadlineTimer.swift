@@ -13,7 +13,7 @@ import Synchronization
 /// therefore pay for no timer of their own.
 final class DeadlineTimer: Sendable {
     private struct State {
-        var armedFor: ContinuousClock.Instant?
+        var armedFor: ClockInstant?
         var wakeUp: CheckedContinuation<Void, Never>?
         var pendingWake = false
         var stopped = false
@@ -21,7 +21,7 @@ final class DeadlineTimer: Sendable {
     private let state = Mutex(State())
 
     /// Tells the timer a deadline exists; wakes it if this one is earlier than what it sleeps for.
-    func arm(for deadline: ContinuousClock.Instant) {
+    func arm(for deadline: ClockInstant) {
         let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
             if let armed = state.armedFor, armed <= deadline { return nil }
             state.armedFor = deadline
@@ -43,9 +43,9 @@ final class DeadlineTimer: Sendable {
 
     /// Runs until stopped. `expire` removes what is due and returns the next deadline.
     func run(expire: @Sendable (ContinuousClock.Instant) -> ContinuousClock.Instant?) async {
-        var next: ContinuousClock.Instant? = nil
+        var next: ClockInstant? = nil
         while true {
-            let target: ContinuousClock.Instant? = state.withLock { state in
+            let target: ClockInstant? = state.withLock { state in
                 if state.stopped { return nil }
                 state.pendingWake = false
                 if let next, state.armedFor.map({ next < $0 }) ?? true { state.armedFor = next }
@@ -54,7 +54,7 @@ final class DeadlineTimer: Sendable {
             if state.withLock({ $0.stopped }) { return }
             if let target {
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask { try? await Task.sleep(until: target, clock: .continuous) }
+                    group.addTask { try? await Task.sleep(until: target.instant, clock: .continuous) }
                     group.addTask { await self.waitForWake() }
                     await group.next()
                     group.cancelAll()
@@ -63,11 +63,11 @@ final class DeadlineTimer: Sendable {
             } else {
                 await waitForWake()
             }
-            let now = ContinuousClock.now
+            let now = ClockInstant.now
             state.withLock { state in
                 if let armed = state.armedFor, armed <= now { state.armedFor = nil }
             }
-            next = expire(now)
+            next = expire(now.instant).map(ClockInstant.init)
         }
     }
 

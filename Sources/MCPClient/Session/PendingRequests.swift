@@ -23,9 +23,10 @@ package struct PendingRequests<Waiter> {
     package struct Entry {
         var continuation: Waiter?
         var earlyOutcome: RequestOutcome?
-        var deadline: ContinuousClock.Instant
+        // Stored as ``ClockInstant``s: an entry is copied several times per request.
+        var storedDeadline: ClockInstant
         var timeout: Duration
-        var hardDeadline: ContinuousClock.Instant
+        var storedHardDeadline: ClockInstant
         var onProgress: (@Sendable (ProgressParams) -> Void)?
         var resetOnProgress: Bool
         var method: String
@@ -40,9 +41,27 @@ package struct PendingRequests<Waiter> {
             resetOnProgress: Bool,
             method: String
         ) {
-            self.deadline = deadline
+            self.init(
+                deadline: ClockInstant(deadline),
+                timeout: timeout,
+                hardDeadline: ClockInstant(hardDeadline),
+                onProgress: onProgress,
+                resetOnProgress: resetOnProgress,
+                method: method
+            )
+        }
+
+        package init(
+            deadline: ClockInstant,
+            timeout: Duration,
+            hardDeadline: ClockInstant,
+            onProgress: (@Sendable (ProgressParams) -> Void)?,
+            resetOnProgress: Bool,
+            method: String
+        ) {
+            self.storedDeadline = deadline
             self.timeout = timeout
-            self.hardDeadline = hardDeadline
+            self.storedHardDeadline = hardDeadline
             self.onProgress = onProgress
             self.resetOnProgress = resetOnProgress
             self.method = method
@@ -108,7 +127,7 @@ package struct PendingRequests<Waiter> {
     package mutating func progress(_ token: ProgressToken, now: ContinuousClock.Instant) -> (@Sendable (ProgressParams) -> Void)? {
         guard var entry = entries[token] else { return nil }
         entry.answerStarted = true
-        if entry.resetOnProgress { entry.deadline = min(now + entry.timeout, entry.hardDeadline) }
+        if entry.resetOnProgress { entry.storedDeadline = min(ClockInstant(now) + entry.timeout, entry.storedHardDeadline) }
         entries[token] = entry
         return entry.onProgress
     }
@@ -116,7 +135,8 @@ package struct PendingRequests<Waiter> {
     /// Every request whose deadline has passed, removed, with the waiters to fail.
     package mutating func expire(now: ContinuousClock.Instant) -> [(RequestID, String, Resume?)] {
         var expired: [(RequestID, String, Resume?)] = []
-        for (id, entry) in entries where entry.deadline <= now {
+        let now = ClockInstant(now)
+        for (id, entry) in entries where entry.storedDeadline <= now {
             var error = MCPError(.timeout, "\(entry.method) timed out after \(entry.timeout)")
             error.answerStarted = entry.answerStarted
             entries[id] = nil
@@ -127,7 +147,7 @@ package struct PendingRequests<Waiter> {
 
     /// The earliest deadline in the table.
     package var earliestDeadline: ContinuousClock.Instant? {
-        entries.values.lazy.map(\.deadline).min()
+        entries.values.lazy.map(\.storedDeadline).min()?.instant
     }
 
     /// Fails every request in flight with `error`, leaving the table open for new ones (the
