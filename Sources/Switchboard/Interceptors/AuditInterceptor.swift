@@ -71,7 +71,7 @@ public final class JSONLinesAuditSink: AuditSink {
 }
 
 /// Records one ``AuditEvent`` per call in an ``AuditSink``.
-public struct AuditInterceptor: RequestInterceptor {
+public struct AuditInterceptor: ObservingInterceptor {
     public let name = "audit"
     public let sink: any AuditSink
     /// Who the calls are made for (a user name, a service account).
@@ -82,38 +82,39 @@ public struct AuditInterceptor: RequestInterceptor {
         self.principal = principal
     }
 
-    public func intercept(
-        _ request: InterceptedRequest,
-        context: InterceptorContext,
-        next: InterceptorNext
-    ) async throws(MCPError)
-        -> JSONObject
-    {
-        let start = ContinuousClock.now
-        let argumentsHash = Hex.sha256(JSONValue.object(request.params.object("arguments") ?? request.params).serialized(options: .canonical))
-        func emit(_ outcome: String) {
-            let elapsed = ContinuousClock.now - start
-            sink.record(
-                AuditEvent(
-                    time: Self.now(),
-                    principal: principal,
-                    server: context.server,
-                    method: request.method,
-                    tool: request.toolName,
-                    argumentsHash: argumentsHash,
-                    outcome: outcome,
-                    durationMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-                )
+    /// The hash of a call's arguments, from its start to its end.
+    final class ArgumentsHash: Sendable {
+        let text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    public func willSend(_ request: InterceptedRequest, context: InterceptorContext) throws(MCPError) -> ObservationMark {
+        ObservationMark(
+            timed: true,
+            object: ArgumentsHash(Hex.sha256(JSONValue.object(request.params.object("arguments") ?? request.params).serialized(options: .canonical)))
+        )
+    }
+
+    public func didFinish(_ request: InterceptedRequest, context: InterceptorContext, mark: ObservationMark, outcome: Result<JSONObject, MCPError>) {
+        let label: String
+        switch outcome {
+        case .success(let result): label = request.method == Method.toolsCall && result.bool("isError") == true ? "tool_error" : "ok"
+        case .failure(let error): label = error.code.description
+        }
+        let elapsed = mark.elapsed
+        let argumentsHash = (mark.object as? ArgumentsHash)?.text ?? ""
+        sink.record(
+            AuditEvent(
+                time: Self.now(),
+                principal: principal,
+                server: context.server,
+                method: request.method,
+                tool: request.toolName,
+                argumentsHash: argumentsHash,
+                outcome: label,
+                durationMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             )
-        }
-        do {
-            let result = try await next(request, context)
-            emit(request.method == Method.toolsCall && result.bool("isError") == true ? "tool_error" : "ok")
-            return result
-        } catch {
-            emit(error.code.description)
-            throw error
-        }
+        )
     }
 
     static func now() -> Double {

@@ -5,8 +5,9 @@ import Synchronization
 /// Stops calling a server (or a tool) that keeps failing, and fails fast instead, with an
 /// error that says when to try again (``MCPError/Code/circuitOpen``, ``MCPError/retryAfter``).
 ///
-/// Each state change is an event on ``events()`` and is counted in metrics.
-public final class CircuitBreakerInterceptor: RequestInterceptor {
+/// Each state change is an event on ``events()`` and is counted in metrics. It only observes
+/// and refuses, so the chain runs it without an asynchronous frame of its own.
+public final class CircuitBreakerInterceptor: ObservingInterceptor {
     /// One state change.
     public struct Event: Sendable, Hashable {
         public var server: String
@@ -49,13 +50,7 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         perTool ? server + "\u{0}" + (tool ?? "") : server
     }
 
-    public func intercept(
-        _ request: InterceptedRequest,
-        context: InterceptorContext,
-        next: InterceptorNext
-    ) async throws(MCPError)
-        -> JSONObject
-    {
+    public func willSend(_ request: InterceptedRequest, context: InterceptorContext) throws(MCPError) -> ObservationMark {
         let tool = perTool ? request.toolName : nil
         let key = key(context.server, tool)
         let (decision, opened) = acquire(key)
@@ -70,23 +65,24 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         }
         let probe = decision == .probe
         context.note(name, probe ? "half-open: probing" : "closed: passed")
-        do {
-            let result = try await next(request, context)
-            record(key, failure: false, probe: probe, server: context.server, tool: tool)
-            return result
-        } catch {
-            if error.code == .cancelled {
-                // Neither a success nor a failure: free the probe slot.
-                if probe { cancelProbe(key) }
-                throw error
-            }
-            record(key, failure: error.countsAgainstServer, probe: probe, server: context.server, tool: tool)
-            throw error
+        // The flag: whether this call is the half-open probe.
+        return ObservationMark(flag: probe)
+    }
+
+    public func didFinish(_ request: InterceptedRequest, context: InterceptorContext, mark: ObservationMark, outcome: Result<JSONObject, MCPError>) {
+        let key = key(context.server, perTool ? request.toolName : nil)
+        let probe = mark.flag
+        switch outcome {
+        case .success:
+            record(key, failure: false, probe: probe, server: context.server, request: request)
+        case .failure(let error) where error.code == .cancelled:
+            // Neither a success nor a failure: free the probe slot.
+            if probe { cancelProbe(key) }
+        case .failure(let error):
+            record(key, failure: error.countsAgainstServer, probe: probe, server: context.server, request: request)
         }
     }
 
-    // The lock work is in functions of their own, so `intercept`'s asynchronous frame stays
-    // small (a large frame costs an allocation per call).
     private func acquire(_ key: String) -> (CircuitBreaker.Decision, transition: CircuitBreaker.State?) {
         breakers.withLock { breakers in
             breakers.withValue(for: key, orMake: { CircuitBreaker(policy: policy) }) { $0.acquire(now: .now) }
@@ -99,11 +95,12 @@ public final class CircuitBreakerInterceptor: RequestInterceptor {
         }
     }
 
-    private func record(_ key: String, failure: Bool, probe: Bool, server: String, tool: String?) {
+    private func record(_ key: String, failure: Bool, probe: Bool, server: String, request: InterceptedRequest) {
         let transition: CircuitBreaker.State? = breakers.withLock { breakers in
             breakers.withValue(for: key, orMake: { CircuitBreaker(policy: policy) }) { $0.record(failure: failure, probe: probe, now: .now) }
         }
-        if let transition { announce(Event(server: server, tool: tool, state: transition)) }
+        // The tool is looked up only for the rare change of state.
+        if let transition { announce(Event(server: server, tool: perTool ? request.toolName : nil, state: transition)) }
     }
 
     private func announce(_ event: Event) {

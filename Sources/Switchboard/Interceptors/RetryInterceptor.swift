@@ -65,17 +65,28 @@ public final class RetryInterceptor: RequestInterceptor {
     ) async throws(MCPError)
         -> JSONObject
     {
-        let server = context.server
-        deposit(server)
+        deposit(context.server)
+        do {
+            return try await next(request, context)
+        } catch {
+            return try await retry(request, context: context, next: next, after: error)
+        }
+    }
+
+    /// The attempts after a failed first one. A function of its own, so that the first
+    /// attempt's asynchronous frame (every call's) stays small: the retry loop's state would
+    /// otherwise cost several task allocations on every call, failing or not.
+    @inline(never)
+    private func retry(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext,
+        after firstFailure: MCPError
+    ) async throws(MCPError) -> JSONObject {
         let safe = context.isSafeToRepeat(request, alsoSafe: configuration.tools)
         var context = context
+        var failure = firstFailure
         while true {
-            let failure: MCPError
-            do {
-                return try await next(request, context)
-            } catch {
-                failure = error
-            }
             guard context.attempt < configuration.maximumAttempts, failure.isTransient else { throw failure }
             guard safe || failure.neverReachedServer else {
                 context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
@@ -92,7 +103,7 @@ public final class RetryInterceptor: RequestInterceptor {
                 context.note(name, "not retried: no time left before the deadline")
                 throw failure
             }
-            guard withdraw(server) else {
+            guard withdraw(context.server) else {
                 context.note(name, "not retried: the retry budget is spent")
                 throw failure
             }
@@ -100,6 +111,11 @@ public final class RetryInterceptor: RequestInterceptor {
             context.note(name, "attempt \(context.attempt) failed (\(failure.code)); retrying in \(delay)")
             do { try await Task.sleep(for: delay) } catch { throw MCPError(.cancelled, "\(request.method) was cancelled while waiting to retry") }
             context.attempt += 1
+            do {
+                return try await next(request, context)
+            } catch {
+                failure = error
+            }
         }
     }
 

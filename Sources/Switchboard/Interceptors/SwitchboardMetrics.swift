@@ -60,12 +60,21 @@ public final class SwitchboardMetrics: Sendable {
 
         /// A call ended with `outcome` after `duration`.
         public func end(outcome: String, duration: Duration) {
+            end(outcome: outcome, nanoseconds: duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
+
+        /// A call ended with `outcome` after `nanoseconds`.
+        public func end(outcome: String, nanoseconds: Int64) {
             inFlight.add(-1)
-            record(outcome: outcome, duration: duration)
+            record(outcome: outcome, nanoseconds: nanoseconds)
         }
 
         /// Counts and times a call without touching the in-flight gauge.
         func record(outcome: String, duration: Duration) {
+            record(outcome: outcome, nanoseconds: duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
+
+        func record(outcome: String, nanoseconds: Int64) {
             let counter =
                 outcome == "ok"
                 ? succeeded
@@ -76,7 +85,7 @@ public final class SwitchboardMetrics: Sendable {
                     return made
                 }
             counter.increment()
-            timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            timer.recordNanoseconds(nanoseconds)
         }
     }
 

@@ -22,7 +22,7 @@ import Darwin
 /// hashes, holds approvals that would otherwise be silently lost. Every call is then refused
 /// with ``MCPError/Code/pinsUnavailable`` naming the file and the fix, and the file is never
 /// written, in every mode. A pin file that does not exist yet is simply empty.
-public final class ToolPinningInterceptor: RequestInterceptor {
+public final class ToolPinningInterceptor: ObservingInterceptor {
     public enum Mode: String, Sendable { case block, warn }
 
     public let name = "pinning"
@@ -135,13 +135,7 @@ public final class ToolPinningInterceptor: RequestInterceptor {
         if let failure = save(changing: [key]) { throw failure }
     }
 
-    public func intercept(
-        _ request: InterceptedRequest,
-        context: InterceptorContext,
-        next: InterceptorNext
-    ) async throws(MCPError)
-        -> JSONObject
-    {
+    public func willSend(_ request: InterceptedRequest, context: InterceptorContext) throws(MCPError) -> ObservationMark {
         if let problem = fileProblem, request.method == Method.toolsCall || request.method == Method.toolsList {
             context.note(name, "blocked: the pin file is unusable")
             throw refusal(problem)
@@ -160,11 +154,13 @@ public final class ToolPinningInterceptor: RequestInterceptor {
                 context.note(name, "warning: definition changed")
             }
         }
-        let result = try await next(request, context)
-        if request.method == Method.toolsList, let listing = try? ListToolsResult(json: result) {
+        return ObservationMark()
+    }
+
+    public func didFinish(_ request: InterceptedRequest, context: InterceptorContext, mark: ObservationMark, outcome: Result<JSONObject, MCPError>) {
+        if request.method == Method.toolsList, case .success(let result) = outcome, let listing = try? ListToolsResult(json: result) {
             pin(listing.tools, server: context.server, note: { context.note(self.name, $0) })
         }
-        return result
     }
 
     private func pin(_ tools: [Tool], server: String, note: (String) -> Void) {
