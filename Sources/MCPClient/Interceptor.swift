@@ -306,7 +306,8 @@ public struct InterceptorNext: Sendable {
     }
 
     /// Passes the request on: through the observers that handle it (each told how the call
-    /// ended), to the next wrapping interceptor that handles it, or to the server after the last.
+    /// ended), to the next wrapping or repeating interceptor that handles it, or to the server
+    /// after the last.
     @inlinable
     public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
         var index = self.index
@@ -317,7 +318,7 @@ public struct InterceptorNext: Sendable {
             let stage = stages[index]
             index += 1
             guard stage.handles(request, context: context) else { continue }
-            if stage.observes {
+            if stage.kind == .observing {
                 do {
                     observers.append(stage, mark: try stage.willSend(request, context: context))
                 } catch {
@@ -330,25 +331,38 @@ public struct InterceptorNext: Sendable {
             }
         }
         if observers.isEmpty {
-            if let wrapper {
-                return try await wrapper.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index, session: session))
-            }
-            return try await last(request, context)
+            return try await send(request, context, through: wrapper, rest: index)
         }
         let outcome: Result<JSONObject, MCPError>
         do {
-            if let wrapper {
-                outcome = .success(
-                    try await wrapper.intercept(request, context: context, next: InterceptorNext(chain: chain, index: index, session: session))
-                )
-            } else {
-                outcome = .success(try await last(request, context))
-            }
+            outcome = .success(try await send(request, context, through: wrapper, rest: index))
         } catch {
             outcome = .failure(error)
         }
         observers.finish(request, context: context, outcome: outcome)
         return try outcome.get()
+    }
+
+    /// Sends the request through `wrapper` (when there is one) and the stages from `rest` on.
+    @inlinable @inline(__always)
+    func send(
+        _ request: InterceptedRequest,
+        _ context: InterceptorContext,
+        through wrapper: InterceptorStage?,
+        rest: Int
+    ) async throws(MCPError) -> JSONObject {
+        guard let wrapper else { return try await last(request, context) }
+        let next = InterceptorNext(chain: chain, index: rest, session: session)
+        guard wrapper.kind == .repeating else { return try await wrapper.intercept(request, context: context, next: next) }
+        wrapper.willSendFirstAttempt(request, context: context)
+        var context = context
+        while true {
+            do {
+                return try await next(request, context)
+            } catch {
+                context = try await wrapper.nextAttempt(request, context: context, after: error)
+            }
+        }
     }
 }
 

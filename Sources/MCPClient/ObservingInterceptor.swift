@@ -94,6 +94,47 @@ extension ObservingInterceptor {
     }
 }
 
+/// An interceptor that may send a call again after an attempt fails (retries), without
+/// wrapping the rest of the chain: the chain sends each attempt itself, and asks this
+/// interceptor only when one fails. A call that succeeds the first time then costs a
+/// synchronous ``willSendFirstAttempt(_:context:)`` instead of the asynchronous frames of a
+/// wrapping interceptor (and a retry loop's state is kept only once there is something to retry).
+public protocol RepeatingInterceptor: RequestInterceptor {
+    /// Runs once before the first attempt.
+    func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext)
+
+    /// Runs after the attempt `context` describes failed with `failure`: waits as long as the
+    /// policy says, and returns the context to send the next attempt with, or throws (`failure`
+    /// itself, to give up) to let the caller see the failure.
+    func nextAttempt(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        after failure: MCPError
+    ) async throws(MCPError)
+        -> InterceptorContext
+}
+
+extension RepeatingInterceptor {
+    public func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext) {}
+
+    /// The same, as a wrapping interceptor: for callers that run interceptors one by one.
+    public func intercept(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        next: InterceptorNext
+    ) async throws(MCPError) -> JSONObject {
+        willSendFirstAttempt(request, context: context)
+        var context = context
+        while true {
+            do {
+                return try await next(request, context)
+            } catch {
+                context = try await nextAttempt(request, context: context, after: error)
+            }
+        }
+    }
+}
+
 /// One step of an ``InterceptorChain``, made once when the chain is made.
 ///
 /// The subclasses hold the interceptor as its concrete type, so that a call dispatches through
@@ -103,12 +144,22 @@ extension ObservingInterceptor {
 class InterceptorStage: @unchecked Sendable {
     // @unchecked: immutable, and each subclass holds one Sendable interceptor in a `let`.
 
-    /// Whether the interceptor only observes: the chain then calls ``willSend(_:context:)``
-    /// and ``didFinish(_:context:mark:outcome:)`` instead of awaiting ``intercept(_:context:next:)``.
-    @usableFromInline let observes: Bool
+    /// How the chain runs a stage.
+    @usableFromInline
+    enum Kind: Sendable {
+        /// Awaits ``intercept(_:context:next:)``, which calls the rest of the chain.
+        case wrapping
+        /// Calls ``willSend(_:context:)`` and ``didFinish(_:context:mark:outcome:)`` around the rest.
+        case observing
+        /// Calls ``willSendFirstAttempt(_:context:)``, then sends the rest itself, asking
+        /// ``nextAttempt(_:context:after:)`` after each failed attempt.
+        case repeating
+    }
 
-    fileprivate init(observes: Bool) {
-        self.observes = observes
+    @usableFromInline let kind: Kind
+
+    fileprivate init(kind: Kind) {
+        self.kind = kind
     }
 
     /// The stage for `interceptor`.
@@ -117,11 +168,18 @@ class InterceptorStage: @unchecked Sendable {
         if let observer = interceptor as? any ObservingInterceptor {
             return observing(observer)
         }
+        if let repeater = interceptor as? any RepeatingInterceptor {
+            return repeating(repeater)
+        }
         return wrapping(interceptor)
     }
 
     private static func observing<Observer: ObservingInterceptor>(_ observer: Observer) -> InterceptorStage {
         ObservingStage(observer)
+    }
+
+    private static func repeating<Repeater: RepeatingInterceptor>(_ repeater: Repeater) -> InterceptorStage {
+        RepeatingStage(repeater)
     }
 
     private static func wrapping<Interceptor: RequestInterceptor>(_ interceptor: Interceptor) -> InterceptorStage {
@@ -147,15 +205,31 @@ class InterceptorStage: @unchecked Sendable {
     func didFinish(_ request: InterceptedRequest, context: InterceptorContext, mark: ObservationMark, outcome: Result<JSONObject, MCPError>) {
         preconditionFailure("only an observing stage is told after a call")
     }
+
+    @usableFromInline
+    func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext) {
+        preconditionFailure("only a repeating stage is asked before a first attempt")
+    }
+
+    @usableFromInline
+    func nextAttempt(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        after failure: MCPError
+    ) async throws(MCPError)
+        -> InterceptorContext
+    {
+        preconditionFailure("only a repeating stage is asked after a failed attempt")
+    }
 }
 
 /// The stage for an interceptor that wraps the rest of the chain.
 private class WrappingStage<Interceptor: RequestInterceptor>: InterceptorStage, @unchecked Sendable {
     let interceptor: Interceptor
 
-    init(_ interceptor: Interceptor, observes: Bool = false) {
+    init(_ interceptor: Interceptor, kind: Kind = .wrapping) {
         self.interceptor = interceptor
-        super.init(observes: observes)
+        super.init(kind: kind)
     }
 
     override final func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool {
@@ -174,7 +248,7 @@ private class WrappingStage<Interceptor: RequestInterceptor>: InterceptorStage, 
 /// The stage for an observer: it is also asked before and told after each call it handles.
 private final class ObservingStage<Observer: ObservingInterceptor>: WrappingStage<Observer>, @unchecked Sendable {
     init(_ observer: Observer) {
-        super.init(observer, observes: true)
+        super.init(observer, kind: .observing)
     }
 
     override func willSend(_ request: InterceptedRequest, context: InterceptorContext) throws(MCPError) -> ObservationMark {
@@ -184,6 +258,27 @@ private final class ObservingStage<Observer: ObservingInterceptor>: WrappingStag
     override func didFinish(_ request: InterceptedRequest, context: InterceptorContext, mark: ObservationMark, outcome: Result<JSONObject, MCPError>)
     {
         interceptor.didFinish(request, context: context, mark: mark, outcome: outcome)
+    }
+}
+
+/// The stage for a repeating interceptor: asked before the first attempt and after each failed one.
+private final class RepeatingStage<Repeater: RepeatingInterceptor>: WrappingStage<Repeater>, @unchecked Sendable {
+    init(_ repeater: Repeater) {
+        super.init(repeater, kind: .repeating)
+    }
+
+    override func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext) {
+        interceptor.willSendFirstAttempt(request, context: context)
+    }
+
+    override func nextAttempt(
+        _ request: InterceptedRequest,
+        context: InterceptorContext,
+        after failure: MCPError
+    ) async throws(MCPError)
+        -> InterceptorContext
+    {
+        try await interceptor.nextAttempt(request, context: context, after: failure)
     }
 }
 

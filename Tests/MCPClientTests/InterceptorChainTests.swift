@@ -60,10 +60,39 @@ struct InterceptorChainTests {
         }
     }
 
-    func run(_ interceptors: [any RequestInterceptor], log: Log, failing: Bool = false) async -> Result<JSONObject, MCPError> {
-        let chain = InterceptorChain(interceptors) { request, _ throws(MCPError) in
+    /// Sends the rest again after a failed attempt, up to `attempts` in all.
+    struct Repeater: RepeatingInterceptor {
+        let name: String
+        let log: Log
+        let attempts: Int
+
+        func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext) {
+            log.add("\(name) first attempt")
+        }
+
+        func nextAttempt(
+            _ request: InterceptedRequest,
+            context: InterceptorContext,
+            after failure: MCPError
+        ) async throws(MCPError)
+            -> InterceptorContext
+        {
+            guard context.attempt < attempts else {
+                log.add("\(name) gives up after \(context.attempt)")
+                throw failure
+            }
+            log.add("\(name) repeats after \(context.attempt)")
+            var next = context
+            next.attempt += 1
+            return next
+        }
+    }
+
+    /// `failFirst`: how many attempts fail before the server answers.
+    func run(_ interceptors: [any RequestInterceptor], log: Log, failing: Bool = false, failFirst: Int = 0) async -> Result<JSONObject, MCPError> {
+        let chain = InterceptorChain(interceptors) { request, context throws(MCPError) in
             log.add("server got \(request.params.string("tag") ?? "-")")
-            if failing { throw MCPError(.serverError, "the server failed") }
+            if failing || context.attempt <= failFirst { throw MCPError(.serverError, "the server failed") }
             return ["answer": "server"]
         }
         let context = InterceptorContext(server: "s", method: Method.toolsCall, toolName: "t", deadline: .now + .seconds(60))
@@ -157,6 +186,44 @@ struct InterceptorChainTests {
                 "server got retry",
                 "breaker finished: failed \(MCPError.Code.serverError)",
                 "retry saw \(MCPError.Code.serverError)",
+                "metrics finished: failed \(MCPError.Code.serverError)",
+            ]
+        )
+    }
+
+    @Test("a repeating interceptor sends the rest again after a failed attempt: observers inside it see each attempt, those outside the call once")
+    func repeats() async throws {
+        let log = Log()
+        let result = await run(
+            [Observer(name: "metrics", log: log), Repeater(name: "retry", log: log, attempts: 3), Observer(name: "breaker", log: log)],
+            log: log,
+            failFirst: 2
+        )
+        #expect(try result.get().string("answer") == "server")
+        let failed = "breaker finished: failed \(MCPError.Code.serverError)"
+        #expect(
+            log.all == [
+                "metrics will send -", "retry first attempt",
+                "breaker will send -", "server got -", failed, "retry repeats after 1",
+                "breaker will send -", "server got -", failed, "retry repeats after 2",
+                "breaker will send -", "server got -", "breaker finished: ok server",
+                "metrics finished: ok server",
+            ]
+        )
+    }
+
+    @Test("a repeating interceptor that gives up lets the last failure through to the observers outside it")
+    func repeatsThenGivesUp() async {
+        let log = Log()
+        let result = await run([Observer(name: "metrics", log: log), Repeater(name: "retry", log: log, attempts: 2)], log: log, failing: true)
+        guard case .failure(let error) = result else {
+            Issue.record("a call to a server that always fails succeeded")
+            return
+        }
+        #expect(error.code == .serverError)
+        #expect(
+            log.all == [
+                "metrics will send -", "retry first attempt", "server got -", "retry repeats after 1", "server got -", "retry gives up after 2",
                 "metrics finished: failed \(MCPError.Code.serverError)",
             ]
         )

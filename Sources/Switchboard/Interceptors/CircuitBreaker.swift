@@ -65,11 +65,13 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// Whether a call may go ahead now; may move open to half-open. Returns the transition too.
-    public mutating func acquire(now: ContinuousClock.Instant) -> (Decision, transition: State?) {
+    /// `now` is read only when the breaker is open (a closed one, the common case, needs no clock).
+    public mutating func acquire(now: @autoclosure () -> ContinuousClock.Instant) -> (Decision, transition: State?) {
         switch state {
         case .closed:
             return (.allow, nil)
         case .open:
+            let now = now()
             guard let until = openUntil, now >= until else {
                 return (.reject(retryAfter: (openUntil ?? now) - now), nil)
             }
@@ -87,12 +89,13 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// Records how a call that was let through ended. Returns the new state if it changed.
-    public mutating func record(failure: Bool, probe: Bool, now: ContinuousClock.Instant) -> State? {
+    /// `now` is read only when the breaker opens.
+    public mutating func record(failure: Bool, probe: Bool, now: @autoclosure () -> ContinuousClock.Instant) -> State? {
         if probe {
             probesInFlight = max(0, probesInFlight - 1)
             guard state == .halfOpen else { return nil }
             if failure {
-                open(now: now)
+                open(now: now())
                 return .open
             }
             probeSuccesses += 1
@@ -108,7 +111,7 @@ public struct CircuitBreaker: Sendable {
         let count = windowCount
         let rateTripped = count >= policy.minimumCalls && Double(failuresInWindow) / Double(count) >= policy.failureRateThreshold
         if rateTripped || consecutive >= policy.consecutiveFailures {
-            open(now: now)
+            open(now: now())
             return .open
         }
         return nil

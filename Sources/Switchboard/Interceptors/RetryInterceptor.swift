@@ -1,4 +1,4 @@
-public import JSONCore
+import JSONCore
 public import MCPClient
 import MCPTransport
 import Synchronization
@@ -15,7 +15,11 @@ import Synchronization
 /// - A budget caps retries at a fraction of calls (plus a small floor per second), so a server
 ///   that is down is not hammered by many callers; one call always gets the retries it was
 ///   configured with (see ``RetryBudget``).
-public final class RetryInterceptor: RequestInterceptor {
+///
+/// The chain sends each attempt itself and asks this interceptor only after one fails (see
+/// ``RepeatingInterceptor``), so a call that succeeds at once costs a budget deposit and no
+/// asynchronous frame.
+public final class RetryInterceptor: RepeatingInterceptor {
     public struct Configuration: Sendable {
         /// Attempts in all, the first included.
         public var maximumAttempts: Int
@@ -58,69 +62,45 @@ public final class RetryInterceptor: RequestInterceptor {
     /// How many retries have been made.
     public var retryCount: Int { counters.load(ordering: .relaxed) }
 
-    public func intercept(
-        _ request: InterceptedRequest,
-        context: InterceptorContext,
-        next: InterceptorNext
-    ) async throws(MCPError)
-        -> JSONObject
-    {
+    public func willSendFirstAttempt(_ request: InterceptedRequest, context: InterceptorContext) {
         deposit(context.server)
-        do {
-            return try await next(request, context)
-        } catch {
-            return try await retry(request, context: context, next: next, after: error)
-        }
     }
 
-    /// The attempts after a failed first one. A function of its own, so that the first
-    /// attempt's asynchronous frame (every call's) stays small: the retry loop's state would
-    /// otherwise cost several task allocations on every call, failing or not.
-    @inline(never)
-    private func retry(
+    public func nextAttempt(
         _ request: InterceptedRequest,
         context: InterceptorContext,
-        next: InterceptorNext,
-        after firstFailure: MCPError
-    ) async throws(MCPError) -> JSONObject {
-        let safe = context.isSafeToRepeat(request, alsoSafe: configuration.tools)
-        var context = context
-        var failure = firstFailure
-        while true {
-            guard context.attempt < configuration.maximumAttempts, failure.isTransient else { throw failure }
-            guard safe || failure.neverReachedServer else {
-                context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
-                var explained = failure
-                explained.message +=
-                    "; not retried: the request may have reached the server, and "
-                    + (request.toolName.map { "tool '\($0)'" } ?? request.method)
-                    + " is not known to be safe to repeat (trusted read-only or idempotent annotations, or the server's safeTools)"
-                throw explained
-            }
-            var delay = backoff(after: context.attempt)
-            if let seconds = failure.transportError?.retryAfter { delay = max(delay, .milliseconds(Int64(seconds * 1000))) }
-            guard delay < context.remaining else {
-                context.note(name, "not retried: no time left before the deadline")
-                throw failure
-            }
-            guard withdraw(context.server) else {
-                context.note(name, "not retried: the retry budget is spent")
-                throw failure
-            }
-            counters.add(1, ordering: .relaxed)
-            context.note(name, "attempt \(context.attempt) failed (\(failure.code)); retrying in \(delay)")
-            do { try await Task.sleep(for: delay) } catch { throw MCPError(.cancelled, "\(request.method) was cancelled while waiting to retry") }
-            context.attempt += 1
-            do {
-                return try await next(request, context)
-            } catch {
-                failure = error
-            }
+        after failure: MCPError
+    ) async throws(MCPError)
+        -> InterceptorContext
+    {
+        guard context.attempt < configuration.maximumAttempts, failure.isTransient else { throw failure }
+        guard failure.neverReachedServer || context.isSafeToRepeat(request, alsoSafe: configuration.tools) else {
+            context.note(name, "not retried: the call is not safe to repeat and may have reached the server")
+            var explained = failure
+            explained.message +=
+                "; not retried: the request may have reached the server, and "
+                + (request.toolName.map { "tool '\($0)'" } ?? request.method)
+                + " is not known to be safe to repeat (trusted read-only or idempotent annotations, or the server's safeTools)"
+            throw explained
         }
+        var delay = backoff(after: context.attempt)
+        if let seconds = failure.transportError?.retryAfter { delay = max(delay, .milliseconds(Int64(seconds * 1000))) }
+        guard delay < context.remaining else {
+            context.note(name, "not retried: no time left before the deadline")
+            throw failure
+        }
+        guard withdraw(context.server) else {
+            context.note(name, "not retried: the retry budget is spent")
+            throw failure
+        }
+        counters.add(1, ordering: .relaxed)
+        context.note(name, "attempt \(context.attempt) failed (\(failure.code)); retrying in \(delay)")
+        do { try await Task.sleep(for: delay) } catch { throw MCPError(.cancelled, "\(request.method) was cancelled while waiting to retry") }
+        var next = context
+        next.attempt += 1
+        return next
     }
 
-    // Outside `intercept`, so its asynchronous frame stays small (a large frame costs an
-    // allocation per call).
     private func deposit(_ server: String) {
         budgets.withLock { budgets in
             budgets.withValue(for: server, orMake: { Self.budget(configuration) }) { $0.deposit() }
