@@ -311,25 +311,8 @@ public struct InterceptorNext: Sendable {
     @inlinable
     public func callAsFunction(_ request: InterceptedRequest, _ context: InterceptorContext) async throws(MCPError) -> JSONObject {
         var index = self.index
-        let stages = chain.stages
         var observers = StartedObservers()
-        var wrapper: InterceptorStage?
-        stages: while index < stages.count {
-            let stage = stages[index]
-            index += 1
-            guard stage.handles(request, context: context) else { continue }
-            if stage.kind == .observing {
-                do {
-                    observers.append(stage, mark: try stage.willSend(request, context: context))
-                } catch {
-                    observers.finish(request, context: context, outcome: .failure(error))
-                    throw error
-                }
-            } else {
-                wrapper = stage
-                break stages
-            }
-        }
+        let wrapper = try startObservers(request, context, from: &index, into: &observers)
         if observers.isEmpty {
             return try await send(request, context, through: wrapper, rest: index)
         }
@@ -343,6 +326,32 @@ public struct InterceptorNext: Sendable {
         return try outcome.get()
     }
 
+    /// Starts the observers from `index` on that handle the request, up to the first wrapping
+    /// or repeating stage that does, which it returns (with `index` just after it). When an
+    /// observer refuses, those started are told, innermost first, and the refusal is thrown.
+    @inlinable @inline(__always)
+    func startObservers(
+        _ request: InterceptedRequest,
+        _ context: InterceptorContext,
+        from index: inout Int,
+        into observers: inout StartedObservers
+    ) throws(MCPError) -> InterceptorStage? {
+        let stages = chain.stages
+        while index < stages.count {
+            let stage = stages[index]
+            index += 1
+            guard stage.handles(request, context: context) else { continue }
+            guard stage.kind == .observing else { return stage }
+            do {
+                observers.append(stage, mark: try stage.willSend(request, context: context))
+            } catch {
+                observers.finish(request, context: context, outcome: .failure(error))
+                throw error
+            }
+        }
+        return nil
+    }
+
     /// Sends the request through `wrapper` (when there is one) and the stages from `rest` on.
     @inlinable @inline(__always)
     func send(
@@ -352,25 +361,53 @@ public struct InterceptorNext: Sendable {
         rest: Int
     ) async throws(MCPError) -> JSONObject {
         guard let wrapper else { return try await last(request, context) }
-        let next = InterceptorNext(chain: chain, index: rest, session: session)
-        guard wrapper.kind == .repeating else { return try await wrapper.intercept(request, context: context, next: next) }
+        guard wrapper.kind == .repeating else {
+            return try await wrapper.intercept(request, context: context, next: InterceptorNext(chain: chain, index: rest, session: session))
+        }
         wrapper.willSendFirstAttempt(request, context: context)
         var context = context
         while true {
             do {
-                return try await next(request, context)
+                return try await attempt(request, context, from: rest)
             } catch {
                 context = try await wrapper.nextAttempt(request, context: context, after: error)
             }
         }
+    }
+
+    /// One attempt of a repeating stage: the stages from `index` on. When they only observe
+    /// (the default chain's case), they run here, without a frame for the rest of the chain.
+    @inlinable @inline(__always)
+    func attempt(_ request: InterceptedRequest, _ context: InterceptorContext, from index: Int) async throws(MCPError) -> JSONObject {
+        guard chain.onlyObserversFrom[index] else {
+            return try await InterceptorNext(chain: chain, index: index, session: session)(request, context)
+        }
+        var index = index
+        var observers = StartedObservers()
+        let wrapper = try startObservers(request, context, from: &index, into: &observers)
+        precondition(wrapper == nil, "a stage after \(index) wraps, though the chain said none does")
+        if observers.isEmpty {
+            return try await last(request, context)
+        }
+        let outcome: Result<JSONObject, MCPError>
+        do {
+            outcome = .success(try await last(request, context))
+        } catch {
+            outcome = .failure(error)
+        }
+        observers.finish(request, context: context, outcome: outcome)
+        return try outcome.get()
     }
 }
 
 /// An ordered list of interceptors around a final step that talks to the server.
 public final class InterceptorChain: Sendable {
     public let interceptors: [any RequestInterceptor]
-    /// The interceptors, each sorted into wrapping or observing once.
+    /// The interceptors, each sorted into wrapping, observing or repeating once.
     @usableFromInline let stages: [InterceptorStage]
+    /// For each index into ``stages`` (and one past the end): whether every stage from there
+    /// on only observes.
+    @usableFromInline let onlyObserversFrom: [Bool]
     /// The step after the last interceptor; nil for a session's chain, which its session ends.
     @usableFromInline let terminal: (@Sendable (InterceptedRequest, InterceptorContext) async throws(MCPError) -> JSONObject)?
 
@@ -381,6 +418,7 @@ public final class InterceptorChain: Sendable {
     ) {
         self.interceptors = interceptors
         self.stages = interceptors.map(InterceptorStage.make)
+        self.onlyObserversFrom = Self.onlyObservers(stages)
         self.terminal = terminal
     }
 
@@ -390,7 +428,16 @@ public final class InterceptorChain: Sendable {
     init(sessionInterceptors interceptors: [any RequestInterceptor]) {
         self.interceptors = interceptors
         self.stages = interceptors.map(InterceptorStage.make)
+        self.onlyObserversFrom = Self.onlyObservers(stages)
         self.terminal = nil
+    }
+
+    private static func onlyObservers(_ stages: [InterceptorStage]) -> [Bool] {
+        var result = [Bool](repeating: true, count: stages.count + 1)
+        for index in stages.indices.reversed() {
+            result[index] = result[index + 1] && stages[index].kind == .observing
+        }
+        return result
     }
 
     /// Runs `request` through every interceptor, then the terminal step.

@@ -20,9 +20,11 @@ public struct DeadlineInterceptor: RequestInterceptor {
         self.perAttempt = perAttempt
     }
 
-    /// Only when it has a cap to apply, a deadline that has passed to refuse, or a trace to note in.
+    /// Only when it has a cap to apply or a trace to note in. (Without a cap, a deadline that
+    /// has passed is refused by the session itself, as a timeout, before anything is sent: no
+    /// need to read the clock here on every call.)
     public func handles(_ request: InterceptedRequest, context: InterceptorContext) -> Bool {
-        maximum != nil || perAttempt != nil || context.timeline != nil || context.remaining == .zero
+        maximum != nil || perAttempt != nil || context.timeline != nil
     }
 
     public func intercept(
