@@ -88,6 +88,13 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
+        // Signing in to protected servers: discovery, PKCE, the authorization request (values).
+        .target(
+            name: "MCPAuth",
+            dependencies: ["JSONCore", "MCPWire", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: sourceSettings
+        ),
+
         // Sessions.
         .target(
             name: "MCPClient",
@@ -187,6 +194,7 @@ let package = Package(
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "MCPAuthTests", dependencies: ["MCPAuth", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPTransportTests", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(
