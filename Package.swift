@@ -95,6 +95,17 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
+        .target(
+            name: "MCPAuthHTTP",
+            dependencies: [
+                "MCPAuth", "JSONCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: sourceSettings
+        ),
+
         // Sessions.
         .target(
             name: "MCPClient",
@@ -195,6 +206,16 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPAuthTests", dependencies: ["MCPAuth", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "MCPAuthHTTPTests",
+            dependencies: [
+                "MCPAuth", "MCPAuthHTTP", "JSONCore", "TestSupport", "MCPClient", "MCPHTTPTransport", "MCPTransport", "MCPWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "MCPTransportTests", dependencies: ["MCPTransport", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(

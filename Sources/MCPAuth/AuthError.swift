@@ -22,6 +22,12 @@ public struct AuthError: Error, Sendable, Hashable, CustomStringConvertible {
         case authorizationResponseIssuer
         /// The authorization server answered the authorization request with an error.
         case authorizationDenied
+        /// A discovery, registration or token request could not be sent or got no answer.
+        case unreachable
+        /// The authorization server refused a registration or token request.
+        case tokenRequestFailed
+        /// No way to obtain a client ID for this authorization server.
+        case registrationUnavailable
         /// More step-up authorizations for one operation than the limit.
         case stepUpLimit
     }

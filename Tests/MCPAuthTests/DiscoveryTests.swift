@@ -240,3 +240,23 @@ struct AuthorizationServerMetadataTests {
         #expect(metadata.isFallback)
     }
 }
+
+@Suite("What discovery may fetch (SSRF rules)")
+struct FetchPolicyTests {
+    @Test("https anywhere public, http only to this machine, private and link-local literals only when allowed")
+    func rules() throws {
+        let policy = FetchPolicy()
+        for allowed in ["https://auth.example.com/x", "http://127.0.0.1:8080/", "http://localhost/", "https://8.8.8.8/", "http://[::1]:9/"] {
+            #expect(throws: Never.self, "\(allowed)") { try policy.check(allowed) }
+        }
+        for refused in [
+            "http://auth.example.com/", "https://10.0.0.5/", "https://172.20.1.1/", "https://192.168.1.1/", "https://169.254.169.254/latest",
+            "https://0.0.0.0/", "https://[fd00::1]/", "https://[fe80::1]/", "https://[::ffff:10.1.2.3]/", "https://a/#frag", "file:///etc/passwd",
+        ] {
+            #expect(throws: AuthError.self, "\(refused)") { try policy.check(refused) }
+        }
+        let lenient = FetchPolicy(allowsPrivateNetworks: true)
+        #expect(try lenient.check("https://10.0.0.5/").host == "10.0.0.5")
+        #expect(throws: AuthError.self) { try lenient.check("http://10.0.0.5/") }
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+public import MCPAuth
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP requests of the authorization flow (metadata, registration, tokens), each URL and
+/// each redirect hop checked by a ``FetchPolicy`` before anything is sent. Redirects are
+/// followed here, not by AsyncHTTPClient, so that every hop is checked; a POST is never
+/// redirected.
+public final class AuthorizationHTTPClient: Sendable {
+    /// One answer, its body read whole (up to the policy's limit).
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+        /// The URL that answered, after redirects.
+        public var url: String
+
+        public func header(_ name: String) -> [String] {
+            headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        }
+    }
+
+    public let policy: FetchPolicy
+    private let client: HTTPClient
+    private let timeout: Duration
+
+    public init(policy: FetchPolicy = FetchPolicy(), timeout: Duration = .seconds(30)) {
+        self.policy = policy
+        self.timeout = timeout
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Stops the client; call once when done.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// A GET that follows up to ``FetchPolicy/maximumRedirects`` redirects, each checked.
+    public func get(_ url: String, headers: [(name: String, value: String)] = []) async throws(AuthError) -> Answer {
+        var current = url
+        var hops = 0
+        while true {
+            let answer = try await send(method: .GET, url: current, headers: headers, body: nil)
+            guard [301, 302, 303, 307, 308].contains(answer.status), let location = answer.header("location").first else { return answer }
+            hops += 1
+            guard hops <= policy.maximumRedirects else {
+                throw AuthError(.invalidURL, "\(url) redirected more than \(policy.maximumRedirects) times; not followed further")
+            }
+            current = try AbsoluteURL(current).resolving(location)
+        }
+    }
+
+    /// A POST of a form (`application/x-www-form-urlencoded`), not redirected.
+    public func postForm(
+        _ url: String,
+        fields: [(name: String, value: String)],
+        headers: [(name: String, value: String)] = []
+    ) async throws(AuthError)
+        -> Answer
+    {
+        let body = Array(FormEncoding.encode(fields).utf8)
+        return try await send(method: .POST, url: url, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: body)
+    }
+
+    /// A POST of a JSON body, not redirected.
+    public func postJSON(_ url: String, body: [UInt8], headers: [(name: String, value: String)] = []) async throws(AuthError) -> Answer {
+        try await send(method: .POST, url: url, headers: headers + [("Content-Type", "application/json")], body: body)
+    }
+
+    private func send(method: HTTPMethod, url: String, headers: [(name: String, value: String)], body: [UInt8]?) async throws(AuthError) -> Answer {
+        _ = try policy.check(url)
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            let limit = policy.maximumBodyBytes
+            var buffer = try await response.body.collect(upTo: limit)
+            return Answer(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: buffer.readBytes(length: buffer.readableBytes) ?? [],
+                url: url
+            )
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw AuthError(.malformedMetadata, "\(url) answered with more than \(policy.maximumBodyBytes) bytes")
+        } catch {
+            throw AuthError(.unreachable, "\(url) could not be reached: \(error)")
+        }
+    }
+}
+
+extension AbsoluteURL {
+    /// Resolves a `Location` (absolute, absolute path, or relative) against this URL.
+    func resolving(_ reference: String) -> String {
+        if (try? AbsoluteURL(reference)) != nil { return reference }
+        if reference.hasPrefix("//") { return scheme + ":" + reference }
+        if reference.hasPrefix("/") { return origin + reference }
+        let directory = path.hasSuffix("/") ? path : String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/"
+        return origin + (directory.hasPrefix("/") ? directory : "/" + directory) + reference
+    }
+}
