@@ -51,6 +51,9 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         /// The pin file cannot be read or is corrupt: calls are refused until it is fixed,
         /// so that the approvals it holds are not lost.
         public static let pinsUnavailable = Code("pinsUnavailable")
+        /// The server needs a sign-in this client does not have (no token, or one that can no
+        /// longer be refreshed); see ``MCPError/transportError`` for the server's challenge.
+        public static let authorizationRequired = Code("authorizationRequired")
     }
 
     public var code: Code
@@ -104,6 +107,8 @@ public struct MCPError: Error, Sendable, CustomStringConvertible {
         let code: Code
         switch error.code {
         case .spawnFailed, .connectionFailed, .invalidEndpoint: code = .connectionFailed
+        case .authorizationRequired: code = .authorizationRequired
+        case .httpStatus where error.httpStatus == 401: code = .authorizationRequired
         case .httpStatus:
             code = (error.httpStatus ?? 0) >= 500 ? .serverError : .protocolError
         case .malformedMessage, .messageTooLarge: code = .protocolError

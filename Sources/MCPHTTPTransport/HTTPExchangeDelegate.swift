@@ -20,12 +20,33 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
         var url: String
         var maximumMessageBytes: Int
         var hadSession: Bool
+        /// Whether a 401 or 403 goes to `refused` (the credentials may be renewed and the
+        /// request sent again) instead of failing the request.
+        var renewable: Bool = false
+    }
+
+    /// A request the server refused for its credentials: the status, the `WWW-Authenticate`
+    /// values, and the failure to report if they cannot be renewed.
+    struct Refusal: Sendable {
+        var status: Int
+        var challenges: [String]
+        var failure: TransportError
+    }
+
+    static func refusalError(status: Int, url: String, body: String) -> TransportError {
+        TransportError(
+            status == 401 ? .authorizationRequired : .httpStatus,
+            status == 401 ? "\(url) needs a sign-in (HTTP 401)" : "\(url) refused the request (HTTP \(status))",
+            httpStatus: status,
+            responseBody: body.isEmpty ? nil : String(body.prefix(300))
+        )
     }
 
     private struct State {
         var status = 0
         var contentType = ""
         var retryAfter: Double?
+        var challenges: [String] = []
         var sse: SSEParser?
         var body: ByteBuffer?
         var answered = false
@@ -37,12 +58,21 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
     /// Called with a session id the server assigned (legacy `initialize`), and when a 404
     /// says the session is gone.
     let sessionEvents: @Sendable (_ assigned: String?, _ expired: Bool) -> Void
+    /// Called instead of failing the request when the server refuses its credentials and the
+    /// context says they may be renewed.
+    let refused: @Sendable (Refusal) -> Void
     private let state = Mutex(State())
 
-    init(context: Context, inbound: any TransportInbound, sessionEvents: @escaping @Sendable (String?, Bool) -> Void) {
+    init(
+        context: Context,
+        inbound: any TransportInbound,
+        sessionEvents: @escaping @Sendable (String?, Bool) -> Void,
+        refused: @escaping @Sendable (Refusal) -> Void = { _ in }
+    ) {
         self.context = context
         self.inbound = inbound
         self.sessionEvents = sessionEvents
+        self.refused = refused
     }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
@@ -53,6 +83,7 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
             state.status = Int(head.status.code)
             state.contentType = head.headers.first(name: "Content-Type")?.lowercased() ?? ""
             state.retryAfter = head.headers.first(name: "Retry-After").flatMap(Double.init)
+            state.challenges = head.headers["WWW-Authenticate"]
             if (200..<300).contains(state.status) && state.contentType.hasPrefix("text/event-stream") {
                 state.sse = SSEParser(maximumLineBytes: context.maximumMessageBytes)
             } else {
@@ -133,6 +164,15 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
             }
             if !state.withLock({ $0.answered }) {
                 inbound.requestFailed(id, TransportError(.streamEnded, "the response body did not answer the request"))
+            }
+            return
+        }
+        if snapshot.status == 401 || (snapshot.status == 403 && !snapshot.challenges.isEmpty) {
+            let failure = Self.refusalError(status: snapshot.status, url: context.url, body: String(buffer: body))
+            if context.renewable {
+                refused(Refusal(status: snapshot.status, challenges: snapshot.challenges, failure: failure))
+            } else {
+                inbound.requestFailed(id, failure)
             }
             return
         }

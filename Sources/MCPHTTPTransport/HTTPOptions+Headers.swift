@@ -9,4 +9,18 @@ extension HTTPOptions {
         if let token = bearerToken { headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)") }
         return headers
     }
+
+    /// The ``HTTPAuthorization`` to ask, unless a fixed token or `Authorization` header wins.
+    var dynamicAuthorization: (any HTTPAuthorization)? {
+        guard bearerToken == nil, !headers.contains(where: { $0.name.lowercased() == "authorization" }) else { return nil }
+        return authorization
+    }
+
+    /// ``httpHeaders`` with the dynamic authorization's current header, and that header.
+    func authorizedHeaders() async throws(TransportError) -> (headers: HTTPHeaders, sent: String?) {
+        var headers = httpHeaders
+        guard let authorization = dynamicAuthorization, let value = try await authorization.header() else { return (headers, nil) }
+        headers.replaceOrAdd(name: "Authorization", value: value)
+        return (headers, value)
+    }
 }

@@ -34,7 +34,7 @@ public final class LegacySSETransport: Transport {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func headers() -> HTTPHeaders { options.httpHeaders }
+    func headers() async throws(TransportError) -> HTTPHeaders { try await options.authorizedHeaders().headers }
 
     /// Opens the event stream and waits for the `endpoint` event.
     public func start(_ inbound: any TransportInbound) async throws(TransportError) {
@@ -42,7 +42,7 @@ public final class LegacySSETransport: Transport {
         let endpoint = ContinuationSlot<String>()
         var request = HTTPClientRequest(url: url)
         request.method = .GET
-        request.headers = headers()
+        request.headers = try await headers()
         request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
         let get = request
         let base = HTTPURL(url)!
@@ -114,7 +114,7 @@ public final class LegacySSETransport: Transport {
         }
         var request = HTTPClientRequest(url: postURL)
         request.method = .POST
-        request.headers = headers()
+        request.headers = try await headers()
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: message.message.encoded()))
         do {

@@ -27,6 +27,9 @@ public final class StreamableHTTPTransport: Transport {
         var sessionID: String?
         var protocolVersion: ProtocolVersion?
         var requests: [RequestID: HTTPClient.Task<Void>] = [:]
+        /// Requests refused for their credentials, waiting for them to be renewed to be sent
+        /// again; ``abandon(_:)`` removes an id, and the request is then not sent again.
+        var renewing: Set<RequestID> = []
         var eventStream: Task<Void, Never>?
         var closed = false
     }
@@ -68,6 +71,10 @@ public final class StreamableHTTPTransport: Transport {
         state.withLock { $0.inbound = inbound }
     }
 
+    /// How many times one request is sent again after its credentials were renewed: a refresh,
+    /// then up to three step-ups (each asks the authorization for a new header first).
+    static let maximumRenewals = 4
+
     func baseHeaders(version: ProtocolVersion?, sessionID: String?) -> HTTPHeaders {
         var headers = options.httpHeaders
         if let version, version.usesProtocolVersionHeader { headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version.rawValue) }
@@ -92,6 +99,10 @@ public final class StreamableHTTPTransport: Transport {
     }
 
     public func send(_ message: OutboundMessage) async throws(TransportError) {
+        try await send(message, renewals: 0)
+    }
+
+    private func send(_ message: OutboundMessage, renewals: Int) async throws(TransportError) {
         let (sessionID, closed) = state.withLock { state -> (String?, Bool) in
             if let version = message.protocolVersion { state.protocolVersion = version }
             return (state.sessionID, state.closed)
@@ -100,10 +111,23 @@ public final class StreamableHTTPTransport: Transport {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers = postHeaders(for: message, sessionID: sessionID)
+        let authorization = options.dynamicAuthorization
+        let sent = try await authorization?.header()
+        if let sent { request.headers.replaceOrAdd(name: "Authorization", value: sent) }
         request.body = .bytes(ByteBuffer(bytes: message.message.encoded()))
 
         guard case .request(let rpc) = message.message else {
-            try await postOneWay(request, isInitialized: message.message.method == NotificationMethod.initialized)
+            let refusal = try await postOneWay(
+                request,
+                isInitialized: message.message.method == NotificationMethod.initialized,
+                renewable: authorization != nil && renewals < Self.maximumRenewals
+            )
+            if let refusal, let authorization {
+                guard try await authorization.recover(status: refusal.status, challenges: refusal.challenges, sent: sent) else {
+                    throw refusal.failure
+                }
+                try await send(message, renewals: renewals + 1)
+            }
             return
         }
         guard let inbound = state.withLock({ $0.inbound }) else {
@@ -126,7 +150,8 @@ public final class StreamableHTTPTransport: Transport {
                 method: rpc.method,
                 url: url,
                 maximumMessageBytes: options.maximumMessageBytes,
-                hadSession: sessionID != nil
+                hadSession: sessionID != nil,
+                renewable: authorization != nil && renewals < Self.maximumRenewals
             ),
             inbound: inbound,
             sessionEvents: { [weak self] assigned, expired in
@@ -134,6 +159,15 @@ public final class StreamableHTTPTransport: Transport {
                     if let assigned { state.sessionID = assigned }
                     if expired { state.sessionID = nil }
                 }
+            },
+            refused: { [weak self] refusal in
+                guard let self, let authorization else { return }
+                guard self.state.withLock({ state in state.closed ? false : state.renewing.insert(rpc.id).inserted }) else { return }
+                // The delegate runs on the event loop and cannot wait for the credentials to be
+                // renewed (a round trip to the authorization server, maybe shared with other
+                // requests). The task stands for the request until it is sent again or fails;
+                // abandon(_:) and close() take its id out of `renewing`, and it then stops.
+                Task { await self.sendAgain(message, id: rpc.id, after: refusal, sent: sent, authorization, renewals: renewals) }
             }
         )
         // The answer is read on the event loop by the delegate, which hands each message to the
@@ -141,16 +175,55 @@ public final class StreamableHTTPTransport: Transport {
         let task = client.execute(request: post, delegate: delegate, eventLoop: .delegateAndChannel(on: eventLoop))
         state.withLock { $0.requests[rpc.id] = task }
         task.futureResult.whenComplete { [weak self] _ in
-            _ = self?.state.withLock { $0.requests.removeValue(forKey: rpc.id) }
+            self?.state.withLock { state in
+                // A request sent again has a new task under the same id: leave that one.
+                if state.requests[rpc.id] === task { state.requests.removeValue(forKey: rpc.id) }
+            }
         }
     }
 
-    /// POSTs a notification or a response; the server answers 202 with no body.
-    private func postOneWay(_ request: HTTPClientRequest, isInitialized: Bool) async throws(TransportError) {
+    /// Renews the credentials a request was refused for and sends it again, unless the
+    /// authorization declines (the refusal then stands) or the request was abandoned meanwhile.
+    private func sendAgain(
+        _ message: OutboundMessage,
+        id: RequestID,
+        after refusal: HTTPExchangeDelegate.Refusal,
+        sent: String?,
+        _ authorization: any HTTPAuthorization,
+        renewals: Int
+    ) async {
+        do throws(TransportError) {
+            let renewed = try await authorization.recover(status: refusal.status, challenges: refusal.challenges, sent: sent)
+            guard state.withLock({ $0.renewing.remove(id) != nil }) else { return }
+            guard renewed else { throw refusal.failure }
+            try await send(message, renewals: renewals + 1)
+        } catch {
+            let inbound = state.withLock { state -> (any TransportInbound)? in
+                state.renewing.remove(id)
+                return state.inbound
+            }
+            inbound?.requestFailed(id, error)
+        }
+    }
+
+    /// POSTs a notification or a response; the server answers 202 with no body. Returns the
+    /// refusal when the server refused the credentials and `renewable` says they may be renewed.
+    private func postOneWay(
+        _ request: HTTPClientRequest,
+        isInitialized: Bool,
+        renewable: Bool
+    ) async throws(TransportError) -> HTTPExchangeDelegate.Refusal? {
         do {
             let response = try await client.execute(request, timeout: .seconds(30))
             let status = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 1 << 20)
+            if renewable, status == 401 || status == 403 {
+                return HTTPExchangeDelegate.Refusal(
+                    status: status,
+                    challenges: response.headers["WWW-Authenticate"],
+                    failure: HTTPExchangeDelegate.refusalError(status: status, url: url, body: "")
+                )
+            }
             if status == 404, state.withLock({ $0.sessionID }) != nil {
                 state.withLock { $0.sessionID = nil }
                 throw TransportError(.sessionExpired, "the server no longer knows this session (HTTP 404)", httpStatus: 404)
@@ -159,6 +232,7 @@ public final class StreamableHTTPTransport: Transport {
                 throw TransportError(.httpStatus, "the server refused a notification with HTTP \(status)", httpStatus: status)
             }
             if isInitialized { await openEventStreamIfWanted() }
+            return nil
         } catch let error as TransportError {
             throw error
         } catch {
@@ -196,6 +270,9 @@ public final class StreamableHTTPTransport: Transport {
             request.method = .GET
             request.headers = baseHeaders(version: version, sessionID: session)
             request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
+            if let authorization = options.dynamicAuthorization, let value = try? await authorization.header() {
+                request.headers.replaceOrAdd(name: "Authorization", value: value)
+            }
             if let lastEventID { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
             do {
                 let response = try await client.execute(request, timeout: .hours(24 * 365))
@@ -215,8 +292,8 @@ public final class StreamableHTTPTransport: Transport {
                         lastEventID = parser.lastEventID ?? lastEventID
                     }
                     if let retry = parser.reconnectionDelay { delay = .milliseconds(retry) }
-                case 405, 404, 400:
-                    return  // no stream offered, or the session is gone
+                case 405, 404, 400, 401, 403:
+                    return  // no stream offered, the session is gone, or not allowed
                 default:
                     break
                 }
@@ -229,7 +306,10 @@ public final class StreamableHTTPTransport: Transport {
     }
 
     public func abandon(_ id: RequestID) {
-        let task = state.withLock { $0.requests.removeValue(forKey: id) }
+        let task = state.withLock { state in
+            state.renewing.remove(id)
+            return state.requests.removeValue(forKey: id)
+        }
         task?.cancel()
     }
 
@@ -239,6 +319,7 @@ public final class StreamableHTTPTransport: Transport {
             defer {
                 state.closed = true
                 state.requests.removeAll()
+                state.renewing.removeAll()
                 state.eventStream = nil
                 state.inbound = nil
             }
@@ -252,6 +333,9 @@ public final class StreamableHTTPTransport: Transport {
             var request = HTTPClientRequest(url: url)
             request.method = .DELETE
             request.headers = baseHeaders(version: version, sessionID: session)
+            if let authorization = options.dynamicAuthorization, let value = try? await authorization.header() {
+                request.headers.replaceOrAdd(name: "Authorization", value: value)
+            }
             _ = try? await client.execute(request, timeout: .seconds(5))
         }
         for task in tasks { _ = try? await task.futureResult.get() }

@@ -1,5 +1,5 @@
-public import JSONCore
-public import MCPWire
+package import JSONCore
+package import MCPWire
 
 /// The server's own requests to the client in flight (legacy elicitation, sampling, roots): a
 /// pure state machine, no I/O.

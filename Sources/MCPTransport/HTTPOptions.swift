@@ -4,6 +4,10 @@ public struct HTTPOptions: Sendable {
     public var headers: [(name: String, value: String)]
     /// Sent as `Authorization: Bearer <token>`.
     public var bearerToken: String?
+    /// Supplies the `Authorization` header of each request and renews it when the server
+    /// refuses one (a signed-in OAuth client); ``bearerToken`` or an `Authorization` header in
+    /// ``headers`` wins over it.
+    public var authorization: (any HTTPAuthorization)?
     /// The largest JSON body or SSE event accepted.
     public var maximumMessageBytes: Int
     /// How long a TCP connection may take to establish.
@@ -16,6 +20,7 @@ public struct HTTPOptions: Sendable {
     public init(
         headers: [(name: String, value: String)] = [],
         bearerToken: String? = nil,
+        authorization: (any HTTPAuthorization)? = nil,
         maximumMessageBytes: Int = 64 << 20,
         connectTimeout: Duration = .seconds(10),
         openEventStream: Bool = true,
@@ -23,11 +28,30 @@ public struct HTTPOptions: Sendable {
     ) {
         self.headers = headers
         self.bearerToken = bearerToken
+        self.authorization = authorization
         self.maximumMessageBytes = maximumMessageBytes
         self.connectTimeout = connectTimeout
         self.openEventStream = openEventStream
         self.reconnectDelay = reconnectDelay
     }
+}
+
+/// The `Authorization` header of HTTP requests, for credentials that change: an OAuth access
+/// token that is refreshed before it expires, and renewed when the server refuses it.
+///
+/// The transport asks ``header()`` before each request. When the server answers 401, or 403
+/// with a `WWW-Authenticate` challenge, it calls ``recover(status:challenges:sent:)`` and, if
+/// that returns true, sends the request again with a fresh header. A refused request never
+/// reached the server's handler, so sending it again is safe even for a destructive call.
+public protocol HTTPAuthorization: Sendable {
+    /// The header's value for the next request (`Bearer ...`), or nil to send none.
+    func header() async throws(TransportError) -> String?
+
+    /// The server refused a request that carried `sent`, with `status` and the values of its
+    /// `WWW-Authenticate` headers. Returns true when a new ``header()`` may succeed
+    /// (refreshed, or renewed with more scopes), false when the refusal stands; throws
+    /// ``TransportError/Code/authorizationRequired`` when someone has to sign in.
+    func recover(status: Int, challenges: [String], sent: String?) async throws(TransportError) -> Bool
 }
 
 /// An `http(s)` URL split into the parts the transports need.

@@ -36,6 +36,10 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         public static let crashLoop = Code("crashLoop")
         /// The URL or endpoint is not usable.
         public static let invalidEndpoint = Code("invalidEndpoint")
+        /// The server wants credentials this client does not have or cannot renew (HTTP 401,
+        /// or 403 `insufficient_scope`): someone has to sign in. The request was refused, so
+        /// it never ran.
+        public static let authorizationRequired = Code("authorizationRequired")
     }
 
     public var code: Code
