@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "MCPAuthHTTP",
             dependencies: [
-                "MCPAuth", "JSONCore",
+                "MCPAuth", "JSONCore", "MCPTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -168,6 +168,20 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
+        // Signing in from this machine: the token file, the loopback listener, the browser,
+        // and the connector that gives HTTP servers their stored sign-in.
+        .target(
+            name: "SwitchboardAuth",
+            dependencies: [
+                "MCPAuth", "MCPAuthHTTP", "MCPClient", "MCPConnect", "MCPTransport", "SwitchboardConfiguration", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sourceSettings
+        ),
+
         // Apps: the command tree, the lean binary, and the one with HTTP.
         .target(
             name: "SwitchboardCommands",
@@ -184,7 +198,10 @@ let package = Package(
         .executableTarget(name: "SwitchboardCLI", dependencies: ["SwitchboardCommands"], swiftSettings: sourceSettings),
         .executableTarget(
             name: "SwitchboardHTTPCLI",
-            dependencies: ["SwitchboardCommands", "SwitchboardYAML", "MCPConnect", "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport"],
+            dependencies: [
+                "SwitchboardCommands", "SwitchboardYAML", "SwitchboardAuth", "MCPAuth", "MCPAuthHTTP", "MCPConnect", "MCPServerHTTP", "MCPClient",
+                "MCPServer", "MCPTransport",
+            ],
             swiftSettings: sourceSettings
         ),
 
@@ -209,7 +226,8 @@ let package = Package(
         .testTarget(
             name: "MCPAuthHTTPTests",
             dependencies: [
-                "MCPAuth", "MCPAuthHTTP", "JSONCore", "TestSupport", "MCPClient", "MCPHTTPTransport", "MCPTransport", "MCPWire",
+                "MCPAuth", "MCPAuthHTTP", "SwitchboardAuth", "JSONCore", "TestSupport", "MCPClient", "MCPHTTPTransport", "MCPTransport",
+                "MCPWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -30,6 +30,11 @@ public struct AuthError: Error, Sendable, Hashable, CustomStringConvertible {
         case registrationUnavailable
         /// More step-up authorizations for one operation than the limit.
         case stepUpLimit
+        /// The token store cannot be read or written, or holds something unreadable.
+        case malformedStore
+        /// There is no sign-in for the server, or it can no longer be renewed: someone has to
+        /// sign in (`switchboard login NAME`).
+        case signInRequired
     }
 
     public var code: Code

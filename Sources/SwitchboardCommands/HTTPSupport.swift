@@ -27,6 +27,56 @@ public protocol HTTPSupport: Sendable {
         responseMode: String,
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws
+
+    /// Signing in to protected HTTP servers, and the stored sign-ins.
+    var signIn: any SignInSupport { get }
+}
+
+/// One stored sign-in, as `auth status` shows it: never a token.
+public struct SignInStatus: Sendable {
+    public var url: String
+    public var name: String?
+    public var issuer: String
+    public var resource: String
+    public var scopes: [String]?
+    /// Seconds since 1970; nil when the server did not say.
+    public var expiresAt: Double?
+    public var refreshable: Bool
+
+    public init(url: String, name: String?, issuer: String, resource: String, scopes: [String]?, expiresAt: Double?, refreshable: Bool) {
+        self.url = url
+        self.name = name
+        self.issuer = issuer
+        self.resource = resource
+        self.scopes = scopes
+        self.expiresAt = expiresAt
+        self.refreshable = refreshable
+    }
+}
+
+/// What `login`, `logout` and `auth status` need (in `switchboard-http`: the authorization
+/// flow, the loopback listener and the token file).
+public protocol SignInSupport: Sendable {
+    /// Signs in to the server at `url`, printing the authorization URL with `show` when the
+    /// browser cannot be opened (or `openBrowser` is false), and progress with `progress`.
+    func login(
+        url: String,
+        name: String?,
+        scopes: [String]?,
+        openBrowser: Bool,
+        allowPrivateNetworks: Bool,
+        show: @escaping @Sendable (String) -> Void,
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> SignInStatus
+
+    /// Forgets the tokens for `url`; false when there were none.
+    func logout(url: String) async throws -> Bool
+
+    /// Every stored sign-in.
+    func status() async throws -> [SignInStatus]
+
+    /// Where sign-ins are stored.
+    var storeLocation: String { get }
 }
 
 /// What the running binary adds to the command tree: HTTP and YAML in `switchboard-http`,
@@ -55,6 +105,9 @@ public enum CommandEnvironment {
     @TaskLocal public static var support = BinarySupport()
 
     static var http: (any HTTPSupport)? { support.http }
+
+    /// This process's environment variables.
+    public static var processEnvironment: [String: String] { Terminal.environment }
     static var yaml: ConfigurationDocument.YAMLReader? { support.yaml }
 
     /// The HTTP support, or — in the lean binary — the process replaced by `switchboard-http`

@@ -430,6 +430,9 @@ extension AsyncParsableCommand {
         } catch let problem as ConfigurationProblem {
             Terminal.error("error: \(problem)")
             throw ExitCode(2)
+        } catch let failure as SignInFailure {
+            Terminal.error("error: \(failure)")
+            throw ExitCode(3)
         }
     }
 }

@@ -11,13 +11,15 @@ public struct SwitchboardCommand: AsyncParsableCommand {
             --url URL, or --config FILE --server NAME.
 
             Exit codes: 0 ok, 1 the tool reported an error, 2 usage or invalid arguments,
-            3 connection or protocol failure, 4 timeout.
+            3 connection, protocol or sign-in failure (a server that needs a sign-in says to run
+            `switchboard login NAME`), 4 timeout.
             """,
         version: "0.1.0",
         subcommands: [
             InfoCommand.self, ToolsCommand.self, CallCommand.self, ResourcesCommand.self, TemplatesCommand.self,
             ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, MetricsCommand.self, PinsCommand.self,
-            ServersCommand.self, DoctorCommand.self, ConfigCommand.self, DemoServerCommand.self,
+            ServersCommand.self, DoctorCommand.self, ConfigCommand.self, DemoServerCommand.self, LoginCommand.self,
+            LogoutCommand.self, AuthCommand.self,
         ]
     )
 

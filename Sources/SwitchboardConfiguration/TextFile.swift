@@ -39,12 +39,15 @@ public enum TextFile {
     }
 
     /// Writes `text` to `path` through a temporary file and a rename, so a reader never sees
-    /// half of it. With `replacing` false, an existing file is an error.
-    public static func write(_ text: String, to path: String, replacing: Bool = true) throws(Failure) {
+    /// half of it. With `replacing` false, an existing file is an error. `permissions` apply from
+    /// the start: a secret is never readable by others, not even for a moment.
+    public static func write(_ text: String, to path: String, replacing: Bool = true, permissions: UInt32 = 0o644) throws(Failure) {
         if !replacing && exists(path) { throw Failure(path: path, reason: "already exists", code: EEXIST) }
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permissions))
         guard fd >= 0 else { throw failure(path) }
+        // An existing temporary file keeps its mode through O_CREAT; set it (umask aside) here.
+        fchmod(fd, mode_t(permissions))
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {

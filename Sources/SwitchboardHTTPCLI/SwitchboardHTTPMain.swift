@@ -1,8 +1,10 @@
+import MCPAuthHTTP
 import MCPClient
 import MCPConnect
 import MCPServer
 import MCPServerHTTP
 import MCPTransport
+import SwitchboardAuth
 import SwitchboardCommands
 import SwitchboardYAML
 
@@ -19,7 +21,24 @@ enum SwitchboardHTTPMain {
 
 /// HTTP through Streamable HTTP and HTTP+SSE clients, and the Hummingbird endpoint.
 struct FullHTTPSupport: HTTPSupport {
-    var connector: any EndpointConnector { StandardConnector() }
+    /// One connector for the process, so that every connection to a server shares its sign-in.
+    static let sharedConnector = AuthorizingConnector(
+        base: StandardConnector(),
+        storage: tokenFile,
+        http: AuthorizationHTTPClient(),
+        environment: processEnvironment
+    )
+
+    /// The token file, unless neither `XDG_CONFIG_HOME` nor `HOME` says where it goes.
+    static let tokenFile: TokenFile? = TokenFile.defaultPath(environment: processEnvironment).map(TokenFile.init(path:))
+
+    static var processEnvironment: [String: String] { CommandEnvironment.processEnvironment }
+
+    var connector: any EndpointConnector { Self.sharedConnector }
+
+    var signIn: any SignInSupport {
+        FileSignInSupport(store: Self.tokenFile ?? TokenFile(path: "switchboard-tokens.json"))
+    }
 
     func serve(
         _ server: Server,

@@ -49,21 +49,7 @@ struct AuthorizationFlowTests {
         /// to the authorization server, which redirects to the callback. Returns the
         /// callback's query string.
         func approve(_ url: String) async throws -> String {
-            var configuration = HTTPClient.Configuration()
-            configuration.redirectConfiguration = .disallow
-            let browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            let response: HTTPClientResponse
-            do {
-                response = try await browser.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
-            } catch {
-                try? await browser.shutdown()
-                throw error
-            }
-            try? await browser.shutdown()
-            guard response.status.code == 302, let location = response.headers.first(name: "location") else {
-                let body = try await response.body.collect(upTo: 1 << 16)
-                throw Unexpected("the authorization endpoint answered \(response.status.code): \(String(buffer: body))")
-            }
+            let location = try await Browser.redirect(from: url)
             guard let query = location.split(separator: "?", maxSplits: 1).dropFirst().first else {
                 throw Unexpected("redirect without a query: \(location)")
             }
@@ -102,11 +88,6 @@ struct AuthorizationFlowTests {
                 try await session.callTool("whoami").text
             }
         }
-    }
-
-    struct Unexpected: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 
     @Test("metadata-default: discovery, registration, PKCE, a token for the server, and a refresh")

@@ -65,8 +65,19 @@ public struct TokenSet: Sendable, Hashable {
     public var expiresAt: Double?
     public var issuer: String
     public var resource: String
+    /// When the token was received (seconds since 1970), to tell its lifetime.
+    public var obtainedAt: Double?
 
-    public init(accessToken: String, refreshToken: String?, scopes: [String]?, expiresAt: Double?, issuer: String, resource: String) {
+    public init(
+        accessToken: String,
+        refreshToken: String?,
+        scopes: [String]?,
+        expiresAt: Double?,
+        issuer: String,
+        resource: String,
+        obtainedAt: Double? = nil
+    ) {
+        self.obtainedAt = obtainedAt
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.scopes = scopes
@@ -102,13 +113,17 @@ public struct TokenSet: Sendable, Hashable {
             scopes: json.string("scope").map(ScopeList.parse) ?? requestedScopes,
             expiresAt: lifetime.map { now + $0 },
             issuer: issuer,
-            resource: resource
+            resource: resource,
+            obtainedAt: now
         )
     }
 
-    /// Whether the access token should be refreshed at `now`: it expires within `margin` seconds.
+    /// Whether the access token should be refreshed at `now`: it expires within `margin`
+    /// seconds, or within half its lifetime when that is shorter (a token that lives less than
+    /// the margin is not refreshed on every use).
     public func needsRefresh(now: Double, margin: Double = 60) -> Bool {
         guard let expiresAt else { return false }
-        return now + margin >= expiresAt
+        let lifetime = obtainedAt.map { expiresAt - $0 } ?? .infinity
+        return now + min(margin, lifetime / 2) >= expiresAt
     }
 }

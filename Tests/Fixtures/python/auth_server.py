@@ -14,7 +14,9 @@ HTTP client and then call the client's real loopback callback.
   --prm-set KEY=JSON             set KEY in the protected resource metadata (repeatable)
   --token-lifetime SECONDS       access token lifetime (default 3600)
 
-GET /counts answers the numbers of registrations, authorizations, code exchanges and refreshes.
+GET /counts answers the numbers of registrations, authorizations, code exchanges, refreshes,
+requests to /mcp, and requests that carried an Authorization header. POST /expire forgets every
+access token (as a server restart or a revocation would); refresh tokens stay valid.
 """
 import argparse
 import json
@@ -36,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-COUNTS = {"registrations": 0, "authorizations": 0, "exchanges": 0, "refreshes": 0}
+COUNTS = {"registrations": 0, "authorizations": 0, "exchanges": 0, "refreshes": 0, "bearer_requests": 0, "mcp_requests": 0}
 
 
 class ApprovingProvider:
@@ -119,6 +121,10 @@ class RewriteMetadata:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/mcp"):
+            COUNTS["mcp_requests"] += 1
+            if any(name.lower() == b"authorization" for name, _ in scope.get("headers", [])):
+                COUNTS["bearer_requests"] += 1
         if path.startswith("/.well-known/oauth-authorization-server"):
             changes = self.as_changes
         elif path.startswith("/.well-known/oauth-protected-resource"):
@@ -168,6 +174,11 @@ def main() -> None:
     async def counts(request: Request):
         return JSONResponse(COUNTS)
 
+    async def expire(request: Request):
+        provider.access_tokens.clear()
+        return JSONResponse({"expired": True})
+
+    provider = ApprovingProvider(args.token_lifetime)
     mcp = MCPServer(
         "protected-fixture",
         auth=AuthSettings(
@@ -177,7 +188,7 @@ def main() -> None:
             validate_token_resource=True,
             client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=scopes + ["offline_access"]),
         ),
-        auth_server_provider=ApprovingProvider(args.token_lifetime),
+        auth_server_provider=provider,
     )
 
     @mcp.tool()
@@ -187,6 +198,7 @@ def main() -> None:
 
     app = mcp.streamable_http_app()
     app.router.routes.append(Route("/counts", counts))
+    app.router.routes.append(Route("/expire", expire, methods=["POST"]))
     as_changes = [(key, None) for key in args.as_drop] + [(k, json.loads(v)) for k, v in (item.split("=", 1) for item in args.as_set)]
     prm_changes = [(k, json.loads(v)) for k, v in (item.split("=", 1) for item in args.prm_set)]
     uvicorn.run(RewriteMetadata(app, as_changes, prm_changes), host="127.0.0.1", port=args.port, log_level="warning")

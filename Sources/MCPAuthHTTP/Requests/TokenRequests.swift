@@ -9,11 +9,25 @@ import Glibc
 /// server.
 public struct TokenRequests: Sendable {
     public let http: AuthorizationHTTPClient
-    public let authorizationServer: AuthorizationServerMetadata
+    public let issuer: String
+    public let tokenEndpoint: String
+    public let registrationEndpoint: String?
 
     public init(http: AuthorizationHTTPClient, authorizationServer: AuthorizationServerMetadata) {
+        self.init(
+            http: http,
+            issuer: authorizationServer.issuer,
+            tokenEndpoint: authorizationServer.tokenEndpoint,
+            registrationEndpoint: authorizationServer.registrationEndpoint
+        )
+    }
+
+    /// For refreshing stored tokens, with the endpoint stored beside them.
+    public init(http: AuthorizationHTTPClient, issuer: String, tokenEndpoint: String, registrationEndpoint: String? = nil) {
         self.http = http
-        self.authorizationServer = authorizationServer
+        self.issuer = issuer
+        self.tokenEndpoint = tokenEndpoint
+        self.registrationEndpoint = registrationEndpoint
     }
 
     /// Seconds since 1970, for token expiry.
@@ -27,10 +41,10 @@ public struct TokenRequests: Sendable {
     /// registration. Throws ``AuthError/Code/registrationUnavailable`` when the server has no
     /// registration endpoint, with what to configure instead.
     public func register(clientName: String, redirectURIs: [String], scopes: [String]?) async throws(AuthError) -> ClientCredentials {
-        guard let endpoint = authorizationServer.registrationEndpoint else {
+        guard let endpoint = registrationEndpoint else {
             throw AuthError(
                 .registrationUnavailable,
-                "the authorization server \(authorizationServer.issuer) supports neither Client ID Metadata Documents nor dynamic registration; register a client there and put its \"clientId\" (and \"clientSecret\") under this server's \"oauth\" in the configuration"
+                "the authorization server \(issuer) supports neither Client ID Metadata Documents nor dynamic registration; register a client there and put its \"clientId\" (and \"clientSecret\") under this server's \"oauth\" in the configuration"
             )
         }
         var request: JSONObject = [
@@ -44,7 +58,7 @@ public struct TokenRequests: Sendable {
         if let scopes, !scopes.isEmpty { request["scope"] = .string(ScopeList.format(scopes)) }
         let answer = try await http.postJSON(endpoint, body: JSONValue.object(request).serialized())
         let json = try Self.object(answer, what: "registration at \(endpoint)", accepting: [200, 201])
-        return try ClientCredentials(registrationResponse: json, issuer: authorizationServer.issuer)
+        return try ClientCredentials(registrationResponse: json, issuer: issuer)
     }
 
     /// Exchanges the code of a validated redirect for tokens, with the request's PKCE verifier,
@@ -64,8 +78,8 @@ public struct TokenRequests: Sendable {
     /// A new access token for `tokens` from its refresh token, for the same resource.
     public func refresh(_ tokens: TokenSet, client: ClientCredentials) async throws(AuthError) -> TokenSet {
         try checkIssuer(client)
-        guard tokens.issuer == authorizationServer.issuer else {
-            throw AuthError(.tokenRequestFailed, "tokens from \(tokens.issuer) cannot be refreshed at \(authorizationServer.issuer)")
+        guard tokens.issuer == issuer else {
+            throw AuthError(.tokenRequestFailed, "tokens from \(tokens.issuer) cannot be refreshed at \(issuer)")
         }
         guard let refreshToken = tokens.refreshToken else {
             throw AuthError(.tokenRequestFailed, "there is no refresh token; sign in again")
@@ -83,10 +97,10 @@ public struct TokenRequests: Sendable {
     }
 
     private func checkIssuer(_ client: ClientCredentials) throws(AuthError) {
-        guard client.issuer == authorizationServer.issuer else {
+        guard client.issuer == issuer else {
             throw AuthError(
                 .registrationUnavailable,
-                "the client was registered with \(client.issuer), not \(authorizationServer.issuer); credentials are never reused with another authorization server"
+                "the client was registered with \(client.issuer), not \(issuer); credentials are never reused with another authorization server"
             )
         }
     }
@@ -100,11 +114,11 @@ public struct TokenRequests: Sendable {
     ) async throws(AuthError) -> TokenSet {
         var headers: [(name: String, value: String)] = []
         client.authenticate(&fields, &headers)
-        let answer = try await http.postForm(authorizationServer.tokenEndpoint, fields: fields, headers: headers)
-        let json = try Self.object(answer, what: "the token request at \(authorizationServer.tokenEndpoint)", accepting: [200])
+        let answer = try await http.postForm(tokenEndpoint, fields: fields, headers: headers)
+        let json = try Self.object(answer, what: "the token request at \(tokenEndpoint)", accepting: [200])
         return try TokenSet(
             tokenResponse: json,
-            issuer: authorizationServer.issuer,
+            issuer: issuer,
             resource: resource,
             now: Self.wallClock(),
             requestedScopes: requestedScopes,

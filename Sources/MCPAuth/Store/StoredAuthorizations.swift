@@ -1,0 +1,132 @@
+public import JSONCore
+
+/// Everything a client keeps between runs to stay signed in: its registration with each
+/// authorization server (keyed by issuer, never shared between servers) and the tokens for
+/// each MCP server (keyed by the server's URL), with their expiry, so that a restart neither
+/// forgets when a token expires nor sends anyone through the browser again.
+public struct StoredAuthorizations: Sendable, Hashable {
+    /// A registration, and the redirect URIs it was registered for (a loopback port has to be
+    /// one of them to be used again).
+    public struct Client: Sendable, Hashable {
+        public var credentials: ClientCredentials
+        public var redirectURIs: [String]
+
+        public init(credentials: ClientCredentials, redirectURIs: [String]) {
+            self.credentials = credentials
+            self.redirectURIs = redirectURIs
+        }
+    }
+
+    /// The tokens for one MCP server, and where to refresh them.
+    public struct Server: Sendable, Hashable {
+        public var tokens: TokenSet
+        public var tokenEndpoint: String
+        /// The server's name in the configuration at sign-in, for `auth status`.
+        public var name: String?
+        /// The scopes the last authorization asked for (the step-up union starts here).
+        public var requestedScopes: [String]?
+
+        public init(tokens: TokenSet, tokenEndpoint: String, name: String?, requestedScopes: [String]?) {
+            self.tokens = tokens
+            self.tokenEndpoint = tokenEndpoint
+            self.name = name
+            self.requestedScopes = requestedScopes
+        }
+    }
+
+    public static let formatVersion = 1
+
+    public var clients: [String: Client]
+    public var servers: [String: Server]
+
+    public init(clients: [String: Client] = [:], servers: [String: Server] = [:]) {
+        self.clients = clients
+        self.servers = servers
+    }
+
+    /// Reads the stored document. Anything that does not have the expected shape is an error:
+    /// guessing would lose the sign-ins it holds.
+    public init(json: JSONValue) throws(AuthError) {
+        guard case .object(let object) = json, object.int("version") == Self.formatVersion else {
+            throw AuthError(.malformedStore, "the token store is not a version \(Self.formatVersion) document")
+        }
+        var clients: [String: Client] = [:]
+        for (issuer, value) in object.object("clients") ?? [:] {
+            guard let entry = value.objectValue, let clientID = entry.string("clientId"),
+                let method = ClientCredentials.AuthMethod(rawValue: entry.string("authMethod") ?? "none")
+            else {
+                throw AuthError(.malformedStore, "the token store's client for \(issuer) is incomplete")
+            }
+            clients[issuer] = Client(
+                credentials: ClientCredentials(issuer: issuer, clientID: clientID, clientSecret: entry.string("clientSecret"), authMethod: method),
+                redirectURIs: entry.strings("redirectUris") ?? []
+            )
+        }
+        var servers: [String: Server] = [:]
+        for (url, value) in object.object("servers") ?? [:] {
+            guard let entry = value.objectValue, let access = entry.string("accessToken"), let issuer = entry.string("issuer"),
+                let resource = entry.string("resource"), let tokenEndpoint = entry.string("tokenEndpoint")
+            else {
+                throw AuthError(.malformedStore, "the token store's entry for \(url) is incomplete")
+            }
+            let tokens = TokenSet(
+                accessToken: access,
+                refreshToken: entry.string("refreshToken"),
+                scopes: entry.strings("scopes"),
+                expiresAt: entry.double("expiresAt"),
+                issuer: issuer,
+                resource: resource,
+                obtainedAt: entry.double("obtainedAt")
+            )
+            servers[url] = Server(
+                tokens: tokens,
+                tokenEndpoint: tokenEndpoint,
+                name: entry.string("name"),
+                requestedScopes: entry.strings("requestedScopes")
+            )
+        }
+        self.init(clients: clients, servers: servers)
+    }
+
+    /// The document to store, keys sorted so that a diff of two versions is readable.
+    public var json: JSONValue {
+        var clientsObject = JSONObject()
+        for (issuer, client) in clients.sorted(by: { $0.key < $1.key }) {
+            var entry: JSONObject = ["clientId": .string(client.credentials.clientID), "authMethod": .string(client.credentials.authMethod.rawValue)]
+            if let secret = client.credentials.clientSecret { entry["clientSecret"] = .string(secret) }
+            entry["redirectUris"] = .array(client.redirectURIs.map { .string($0) })
+            clientsObject[issuer] = .object(entry)
+        }
+        var serversObject = JSONObject()
+        for (url, server) in servers.sorted(by: { $0.key < $1.key }) {
+            var entry: JSONObject = [
+                "issuer": .string(server.tokens.issuer),
+                "resource": .string(server.tokens.resource),
+                "tokenEndpoint": .string(server.tokenEndpoint),
+                "accessToken": .string(server.tokens.accessToken),
+            ]
+            if let name = server.name { entry["name"] = .string(name) }
+            if let refresh = server.tokens.refreshToken { entry["refreshToken"] = .string(refresh) }
+            if let scopes = server.tokens.scopes { entry["scopes"] = .array(scopes.map { .string($0) }) }
+            if let requested = server.requestedScopes { entry["requestedScopes"] = .array(requested.map { .string($0) }) }
+            if let expiresAt = server.tokens.expiresAt { entry["expiresAt"] = .double(expiresAt) }
+            if let obtainedAt = server.tokens.obtainedAt { entry["obtainedAt"] = .double(obtainedAt) }
+            serversObject[url] = .object(entry)
+        }
+        return .object(["version": .int(Self.formatVersion), "clients": .object(clientsObject), "servers": .object(serversObject)])
+    }
+}
+
+/// Where sign-ins are kept between runs, shared by every process of one user: the CLI, the hub's
+/// servers and their replicas. ``update(_:)`` is the only way to change it, and runs its body
+/// under a lock that other processes respect, on what is stored at that moment.
+public protocol TokenStorage: Sendable {
+    /// What is stored now.
+    func load() async throws(AuthError) -> StoredAuthorizations
+
+    /// Runs `body` on what is stored, under an exclusive lock across processes, and stores the
+    /// result if it changed. The body may wait (a refresh); others wait for it meanwhile.
+    func update<Result: Sendable>(
+        _ body: (inout StoredAuthorizations) async throws(AuthError) -> Result
+    ) async throws(AuthError) -> Result
+}
