@@ -2,6 +2,7 @@ import MCPAuth
 public import MCPAuthHTTP
 public import MCPClient
 public import MCPTransport
+import SwitchboardConfiguration
 import Synchronization
 
 /// Gives each HTTP server the credentials it has, then connects with `base`:
@@ -29,11 +30,6 @@ public final class AuthorizingConnector: EndpointConnector {
         self.environment = environment
     }
 
-    /// The environment variable that holds a token for the server named `name`.
-    public static func tokenVariable(for name: String) -> String {
-        "SWITCHBOARD_TOKEN_" + String(name.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
-    }
-
     public func connect(_ endpoint: Endpoint, options: ConnectionOptions, configuration: ClientConfiguration) async throws(MCPError) -> ClientSession
     {
         guard case .http(let url, let headers, _) = endpoint,
@@ -44,7 +40,7 @@ public final class AuthorizingConnector: EndpointConnector {
             return try await base.connect(endpoint, options: options, configuration: configuration)
         }
         var options = options
-        if let name = configuration.serverName, let token = environment[Self.tokenVariable(for: name)], !token.isEmpty {
+        if let name = configuration.serverName, let token = environment[SignInEnvironment.tokenVariable(for: name)], !token.isEmpty {
             options.http.bearerToken = token
             return try await base.connect(endpoint, options: options, configuration: configuration)
         }
@@ -57,7 +53,7 @@ public final class AuthorizingConnector: EndpointConnector {
             throw MCPError(
                 error.code,
                 "\(error.message); run `switchboard login \(login)` to sign in"
-                    + (configuration.serverName.map { " (or set \(Self.tokenVariable(for: $0)))" } ?? ""),
+                    + (configuration.serverName.map { " (or set \(SignInEnvironment.tokenVariable(for: $0)))" } ?? ""),
                 transportError: error.transportError
             )
         }

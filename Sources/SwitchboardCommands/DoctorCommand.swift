@@ -123,7 +123,7 @@ struct DoctorCommand: AsyncParsableCommand {
             options.stdio.restart = .never
             session = try await connector.connect(endpoint, options: options, configuration: clientConfiguration)
         } catch {
-            steps.append(Self.diagnose(error, endpoint: endpoint))
+            steps.append(Self.diagnose(error, endpoint: endpoint, server: definition.name))
             return steps
         }
         defer { Task { await session.close() } }
@@ -166,7 +166,7 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     /// Which step a connection error belongs to, and what to do about it.
-    static func diagnose(_ error: MCPError, endpoint: Endpoint) -> Step {
+    static func diagnose(_ error: MCPError, endpoint: Endpoint, server: String) -> Step {
         let transport = error.transportError
         let stderr = transport?.stderrTail.suffix(3).joined(separator: " | ") ?? ""
         if let status = transport?.httpStatus {
@@ -176,7 +176,8 @@ struct DoctorCommand: AsyncParsableCommand {
                     name: "authorization",
                     passed: false,
                     detail: "HTTP \(status)",
-                    hint: "give credentials: \"switchboard\": {\"bearerToken\": {\"env\": \"TOKEN\"}} or a header source"
+                    hint: "sign in with `switchboard login \(server)` (OAuth), or give credentials: "
+                        + "\"switchboard\": {\"bearerToken\": {\"env\": \"TOKEN\"}}, a header source, or \(SignInEnvironment.tokenVariable(for: server))"
                 )
             case 404:
                 return Step(

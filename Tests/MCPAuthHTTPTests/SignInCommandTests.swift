@@ -204,4 +204,36 @@ struct SignInCommandTests {
             #expect(counts.int("bearer_requests") == 0)
         }
     }
+
+    @Test("SWITCHBOARD_TOKEN_<SERVER> wins over a stored sign-in, and login works by the configured name")
+    func environmentTokenWins() async throws {
+        try await Setup.with { setup async throws in
+            let config = setup.home + "/servers.json"
+            try #"{"mcpServers": {"fix-ture": {"url": "\#(setup.url)"}}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+            let noLogin = try await setup.run(["call", "whoami", "--config", config])
+            #expect(noLogin.status == 3)
+            #expect(noLogin.stderr.contains("switchboard login fix-ture"))
+            #expect(noLogin.stderr.contains("SWITCHBOARD_TOKEN_FIX_TURE"))
+
+            let login = try await setup.login()
+            #expect(login.status == 0, "\(login.stderr)")
+            let stored = try #require(try await setup.stored().servers[setup.url])
+            let signedIn = try await setup.run(["call", "whoami", "--config", config])
+            #expect(signedIn.status == 0, "\(signedIn.stderr)")
+
+            let bogus = try await ExternalProcess.run(
+                Peers.switchboard,
+                ["call", "whoami", "--config", config],
+                environment: setup.environment.merging(["SWITCHBOARD_TOKEN_FIX_TURE": "not-a-token"]) { $1 }
+            )
+            #expect(bogus.status == 3)
+            let given = try await ExternalProcess.run(
+                Peers.switchboard,
+                ["call", "whoami", "--config", config],
+                environment: setup.environment.merging(["SWITCHBOARD_TOKEN_FIX_TURE": stored.tokens.accessToken]) { $1 }
+            )
+            #expect(given.status == 0, "\(given.stderr)")
+            #expect(given.stdout.contains("test-user"))
+        }
+    }
 }
