@@ -25,12 +25,16 @@ public struct ClientCredentials: Sendable, Hashable {
     }
 
     /// The fields and headers that authenticate a token request (RFC 6749 §2.3.1): the
-    /// secret in HTTP Basic (each part form-encoded first), or in the body, or only the ID.
+    /// secret in HTTP Basic (each part form-encoded first, the ID also in the body), or in the
+    /// body, or only the ID.
     public func authenticate(_ fields: inout [(name: String, value: String)], _ headers: inout [(name: String, value: String)]) {
         switch (authMethod, clientSecret) {
         case (.clientSecretBasic, .some(let secret)):
             let pair = FormEncoding.escape(clientID) + ":" + FormEncoding.escape(secret)
             headers.append(("Authorization", "Basic " + Base64.encode(Array(pair.utf8))))
+            // Also in the body (RFC 6749 §3.2.1 allows it to identify the client): some servers,
+            // the Python SDK's among them, look the client up by it before reading the header.
+            fields.append(("client_id", clientID))
         case (.clientSecretPost, .some(let secret)):
             fields.append(("client_id", clientID))
             fields.append(("client_secret", secret))

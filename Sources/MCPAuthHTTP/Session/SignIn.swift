@@ -56,6 +56,8 @@ public struct SignIn: Sendable {
     public struct Outcome: Sendable {
         public var discovered: DiscoveredAuthorization
         public var stored: StoredAuthorizations.Server
+        /// The registration used, as stored for the authorization server.
+        public var client: StoredAuthorizations.Client
         /// Whether a new registration was made (none was stored for the issuer, or its
         /// redirect URI could not be used).
         public var registered: Bool
@@ -110,7 +112,7 @@ public struct SignIn: Sendable {
                 stored.clients[issuer] = client
                 stored.servers[serverURL] = entry
             }
-            return Outcome(discovered: found, stored: entry, registered: registered)
+            return Outcome(discovered: found, stored: entry, client: client, registered: registered)
         }
     }
 

@@ -13,6 +13,10 @@ HTTP client and then call the client's real loopback callback.
   --as-set KEY=JSON              set KEY in the authorization server metadata (repeatable)
   --prm-set KEY=JSON             set KEY in the protected resource metadata (repeatable)
   --token-lifetime SECONDS       access token lifetime (default 3600)
+  --iss MODE                     iss in the authorization response (RFC 9207): omit (default),
+                                 correct, wrong, or normalized (the issuer with a trailing slash)
+  --register-auth-method METHOD  register clients for this token endpoint auth method
+                                 (client_secret_basic, client_secret_post), with a secret
 
 GET /counts answers the numbers of registrations, authorizations, code exchanges, refreshes,
 requests to /mcp, and requests that carried an Authorization header. POST /expire forgets every
@@ -38,13 +42,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-COUNTS = {"registrations": 0, "authorizations": 0, "exchanges": 0, "refreshes": 0, "bearer_requests": 0, "mcp_requests": 0}
+COUNTS = {"last_scopes": None, "registrations": 0, "authorizations": 0, "exchanges": 0, "refreshes": 0, "bearer_requests": 0, "mcp_requests": 0}
 
 
 class ApprovingProvider:
     """An in-memory authorization server that approves every request."""
 
-    def __init__(self, lifetime: int):
+    def __init__(self, lifetime: int, iss: str = "omit", issuer: str = "", auth_method: str | None = None):
+        self.iss = iss
+        self.issuer = issuer
+        self.auth_method = auth_method
         self.clients: dict[str, OAuthClientInformationFull] = {}
         self.codes: dict[str, AuthorizationCode] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
@@ -56,10 +63,14 @@ class ApprovingProvider:
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         COUNTS["registrations"] += 1
+        if self.auth_method:
+            client_info.token_endpoint_auth_method = self.auth_method
+            client_info.client_secret = secrets.token_urlsafe(16)
         self.clients[client_info.client_id] = client_info
 
     async def authorize(self, client, params: AuthorizationParams) -> str:
         COUNTS["authorizations"] += 1
+        COUNTS["last_scopes"] = params.scopes
         code = secrets.token_urlsafe(24)
         self.codes[code] = AuthorizationCode(
             code=code,
@@ -72,7 +83,10 @@ class ApprovingProvider:
             resource=params.resource,
             subject="test-user",
         )
-        return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state)
+        iss = {"correct": self.issuer, "wrong": "http://127.0.0.1:1", "normalized": self.issuer + "/"}.get(self.iss)
+        if iss is None:
+            return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state)
+        return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state, iss=iss)
 
     async def load_authorization_code(self, client, authorization_code: str):
         return self.codes.get(authorization_code)
@@ -166,6 +180,8 @@ def main() -> None:
     parser.add_argument("--as-set", action="append", default=[])
     parser.add_argument("--prm-set", action="append", default=[])
     parser.add_argument("--token-lifetime", type=int, default=3600)
+    parser.add_argument("--iss", default="omit", choices=["omit", "correct", "wrong", "normalized"])
+    parser.add_argument("--register-auth-method", default=None, choices=["client_secret_basic", "client_secret_post"])
     args = parser.parse_args()
 
     base = f"http://127.0.0.1:{args.port}"
@@ -178,7 +194,7 @@ def main() -> None:
         provider.access_tokens.clear()
         return JSONResponse({"expired": True})
 
-    provider = ApprovingProvider(args.token_lifetime)
+    provider = ApprovingProvider(args.token_lifetime, args.iss, base, args.register_auth_method)
     mcp = MCPServer(
         "protected-fixture",
         auth=AuthSettings(
