@@ -19,16 +19,22 @@ struct FileSignInSupport: SignInSupport {
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> SignInStatus {
         let http = AuthorizationHTTPClient(policy: FetchPolicy(allowsPrivateNetworks: allowPrivateNetworks))
-        defer { Task { await http.shutdown() } }
         let signIn = SignIn(serverURL: url, serverName: name, storage: store, http: http, scopes: scopes, progress: progress)
-        let outcome = try await signIn.run(listener: LoopbackRedirectListener()) { authorizationURL in
-            if openBrowser, await BrowserLauncher.open(authorizationURL) {
-                progress("opened the browser; waiting for it to come back (Ctrl-C to give up)")
-                return
+        let outcome: SignIn.Outcome
+        do {
+            outcome = try await signIn.run(listener: LoopbackRedirectListener()) { authorizationURL in
+                if openBrowser, await BrowserLauncher.open(authorizationURL) {
+                    progress("opened the browser; waiting for it to come back (Ctrl-C to give up)")
+                    return
+                }
+                progress("open this URL in a browser to sign in; waiting for it to come back (Ctrl-C to give up):")
+                show(authorizationURL)
             }
-            progress("open this URL in a browser to sign in; waiting for it to come back (Ctrl-C to give up):")
-            show(authorizationURL)
+        } catch {
+            await http.shutdown()
+            throw error
         }
+        await http.shutdown()
         return Self.status(url: url, outcome.stored)
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 public import MCPAuth
+import MCPTransport
 import NIOCore
 import NIOHTTP1
 
@@ -50,7 +51,9 @@ public final class AuthorizationHTTPClient: Sendable {
             guard hops <= policy.maximumRedirects else {
                 throw AuthError(.invalidURL, "\(url) redirected more than \(policy.maximumRedirects) times; not followed further")
             }
-            current = try AbsoluteURL(current).resolving(location)
+            // Every hop is checked by the policy when it is sent; HTTPURL only joins the reference.
+            guard let base = HTTPURL(current) else { throw AuthError(.invalidURL, "\(current) is not an http(s) URL") }
+            current = location.hasPrefix("//") ? base.scheme + ":" + location : base.resolving(location)
         }
     }
 
@@ -94,16 +97,5 @@ public final class AuthorizationHTTPClient: Sendable {
         } catch {
             throw AuthError(.unreachable, "\(url) could not be reached: \(error)")
         }
-    }
-}
-
-extension AbsoluteURL {
-    /// Resolves a `Location` (absolute, absolute path, or relative) against this URL.
-    func resolving(_ reference: String) -> String {
-        if (try? AbsoluteURL(reference)) != nil { return reference }
-        if reference.hasPrefix("//") { return scheme + ":" + reference }
-        if reference.hasPrefix("/") { return origin + reference }
-        let directory = path.hasSuffix("/") ? path : String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/"
-        return origin + (directory.hasPrefix("/") ? directory : "/" + directory) + reference
     }
 }
