@@ -31,6 +31,10 @@ final class HTTPExchangeDelegate: HTTPClientResponseDelegate {
         var status: Int
         var challenges: [String]
         var failure: TransportError
+
+        func authorizationRefusal(sent: String?, renewals: Int) -> AuthorizationRefusal {
+            AuthorizationRefusal(status: status, challenges: challenges, sent: sent, renewals: renewals)
+        }
     }
 
     static func refusalError(status: Int, url: String, body: String) -> TransportError {

@@ -34,29 +34,27 @@ public final class LegacySSETransport: Transport {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func headers() async throws(TransportError) -> HTTPHeaders { try await options.authorizedHeaders().headers }
+    /// How many times one request is sent again after its credentials were renewed (a backstop,
+    /// as in ``StreamableHTTPTransport``).
+    static let maximumRenewals = 6
 
     /// Opens the event stream and waits for the `endpoint` event.
     public func start(_ inbound: any TransportInbound) async throws(TransportError) {
         state.withLock { $0.inbound = inbound }
         let endpoint = ContinuationSlot<String>()
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        request.headers = try await headers()
-        request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
-        let get = request
         let base = HTTPURL(url)!
         // The event stream is the whole inbound side of this transport; it lives until close().
         let task = Task { [self] in
             do {
-                let response = try await client.execute(get, timeout: .hours(24 * 365))
+                let response = try await openStream()
                 let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
                 guard response.status == .ok, contentType.hasPrefix("text/event-stream") else {
+                    let status = Int(response.status.code)
                     endpoint.resume(
                         throwing: TransportError(
-                            .httpStatus,
+                            status == 401 ? .authorizationRequired : .httpStatus,
                             "GET \(url) answered HTTP \(response.status.code) (\(contentType)), not an SSE stream",
-                            httpStatus: Int(response.status.code)
+                            httpStatus: status
                         )
                     )
                     return
@@ -80,7 +78,7 @@ public final class LegacySSETransport: Transport {
                 endpoint.resume(throwing: TransportError(.streamEnded, "the SSE stream ended before naming an endpoint"))
                 self.streamEnded(TransportError(.streamEnded, "the server closed the SSE stream"))
             } catch {
-                let failure = HTTPFailure.transportError(error, url: url)
+                let failure = error as? TransportError ?? HTTPFailure.transportError(error, url: url)
                 endpoint.resume(throwing: failure)
                 if !Task.isCancelled { self.streamEnded(failure) }
             }
@@ -98,6 +96,37 @@ public final class LegacySSETransport: Transport {
         }
     }
 
+    /// The GET of the event stream, sent again while the authorization renews credentials the
+    /// server refused.
+    private func openStream() async throws -> HTTPClientResponse {
+        var renewals = 0
+        while true {
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            let (headers, sent) = try await options.authorizedHeaders()
+            request.headers = headers
+            request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
+            let response = try await client.execute(request, timeout: .hours(24 * 365))
+            guard let refusal = refusal(of: response, sent: sent, renewals: renewals) else { return response }
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            guard try await options.dynamicAuthorization?.recover(refusal) == true else {
+                throw TransportError(.authorizationRequired, "GET \(url) needs a sign-in (HTTP \(refusal.status))", httpStatus: refusal.status)
+            }
+            renewals += 1
+        }
+    }
+
+    /// The refusal to hand the authorization, when the server refused the credentials and they
+    /// may be renewed.
+    private func refusal(of response: HTTPClientResponse, sent: String?, renewals: Int) -> AuthorizationRefusal? {
+        let status = Int(response.status.code)
+        guard status == 401 || status == 403, options.dynamicAuthorization != nil, renewals < Self.maximumRenewals else { return nil }
+        let challenges = response.headers["WWW-Authenticate"]
+        // A 403 without a challenge is about something else than the token.
+        guard status == 401 || !challenges.isEmpty else { return nil }
+        return AuthorizationRefusal(status: status, challenges: challenges, sent: sent, renewals: renewals)
+    }
+
     private func streamEnded(_ error: TransportError) {
         let inbound = state.withLock { state -> (any TransportInbound)? in
             if state.closed { return nil }
@@ -112,19 +141,35 @@ public final class LegacySSETransport: Transport {
         guard let postURL = state.withLock({ $0.closed ? nil : $0.postURL }) else {
             throw TransportError(.closed, "the SSE transport is not connected")
         }
-        var request = HTTPClientRequest(url: postURL)
-        request.method = .POST
-        request.headers = try await headers()
-        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: message.message.encoded()))
-        do {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            let body = try? await response.body.collect(upTo: 1 << 16)
+        var renewals = 0
+        while true {
+            var request = HTTPClientRequest(url: postURL)
+            request.method = .POST
+            let (headers, sent) = try await options.authorizedHeaders()
+            request.headers = headers
+            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: message.message.encoded()))
+            let response: HTTPClientResponse
+            let body: ByteBuffer?
+            do {
+                response = try await client.execute(request, timeout: .seconds(30))
+                body = try? await response.body.collect(upTo: 1 << 16)
+            } catch {
+                throw HTTPFailure.transportError(error, url: postURL)
+            }
+            if let refusal = refusal(of: response, sent: sent, renewals: renewals) {
+                // Refused before the server's handler saw it: safe to send again once renewed.
+                if try await options.dynamicAuthorization?.recover(refusal) == true {
+                    renewals += 1
+                    continue
+                }
+            }
             guard (200..<300).contains(Int(response.status.code)) else {
+                let status = Int(response.status.code)
                 let failure = TransportError(
-                    .httpStatus,
+                    status == 401 ? .authorizationRequired : .httpStatus,
                     "POST \(postURL) answered HTTP \(response.status.code)",
-                    httpStatus: Int(response.status.code),
+                    httpStatus: status,
                     responseBody: body.map { String(buffer: $0).prefix(300).description }
                 )
                 if case .request(let rpc) = message.message {
@@ -133,10 +178,7 @@ public final class LegacySSETransport: Transport {
                 }
                 throw failure
             }
-        } catch let error as TransportError {
-            throw error
-        } catch {
-            throw HTTPFailure.transportError(error, url: postURL)
+            return
         }
     }
 

@@ -71,9 +71,10 @@ public final class StreamableHTTPTransport: Transport {
         state.withLock { $0.inbound = inbound }
     }
 
-    /// How many times one request is sent again after its credentials were renewed: a refresh,
-    /// then up to three step-ups (each asks the authorization for a new header first).
-    static let maximumRenewals = 4
+    /// How many times one request is sent again after its credentials were renewed. A backstop:
+    /// the authorization bounds itself first (an OAuth sign-in allows three renewals, each a
+    /// refresh, a sign-in or a step-up), and this bounds one that does not.
+    static let maximumRenewals = 6
 
     func baseHeaders(version: ProtocolVersion?, sessionID: String?) -> HTTPHeaders {
         var headers = options.httpHeaders
@@ -123,7 +124,7 @@ public final class StreamableHTTPTransport: Transport {
                 renewable: authorization != nil && renewals < Self.maximumRenewals
             )
             if let refusal, let authorization {
-                guard try await authorization.recover(status: refusal.status, challenges: refusal.challenges, sent: sent) else {
+                guard try await authorization.recover(refusal.authorizationRefusal(sent: sent, renewals: renewals)) else {
                     throw refusal.failure
                 }
                 try await send(message, renewals: renewals + 1)
@@ -193,7 +194,7 @@ public final class StreamableHTTPTransport: Transport {
         renewals: Int
     ) async {
         do throws(TransportError) {
-            let renewed = try await authorization.recover(status: refusal.status, challenges: refusal.challenges, sent: sent)
+            let renewed = try await authorization.recover(refusal.authorizationRefusal(sent: sent, renewals: renewals))
             guard state.withLock({ $0.renewing.remove(id) != nil }) else { return }
             guard renewed else { throw refusal.failure }
             try await send(message, renewals: renewals + 1)

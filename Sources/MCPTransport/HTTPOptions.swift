@@ -40,18 +40,37 @@ public struct HTTPOptions: Sendable {
 /// token that is refreshed before it expires, and renewed when the server refuses it.
 ///
 /// The transport asks ``header()`` before each request. When the server answers 401, or 403
-/// with a `WWW-Authenticate` challenge, it calls ``recover(status:challenges:sent:)`` and, if
-/// that returns true, sends the request again with a fresh header. A refused request never
-/// reached the server's handler, so sending it again is safe even for a destructive call.
+/// with a `WWW-Authenticate` challenge, it calls ``recover(_:)`` and, if that returns true,
+/// sends the request again with a fresh header. A refused request never reached the server's
+/// handler, so sending it again is safe even for a destructive call.
 public protocol HTTPAuthorization: Sendable {
     /// The header's value for the next request (`Bearer ...`), or nil to send none.
     func header() async throws(TransportError) -> String?
 
-    /// The server refused a request that carried `sent`, with `status` and the values of its
-    /// `WWW-Authenticate` headers. Returns true when a new ``header()`` may succeed
+    /// The server refused a request. Returns true when a new ``header()`` may succeed
     /// (refreshed, or renewed with more scopes), false when the refusal stands; throws
     /// ``TransportError/Code/authorizationRequired`` when someone has to sign in.
-    func recover(status: Int, challenges: [String], sent: String?) async throws(TransportError) -> Bool
+    func recover(_ refusal: AuthorizationRefusal) async throws(TransportError) -> Bool
+}
+
+/// A request the server refused for its credentials, as ``HTTPAuthorization/recover(_:)`` sees it.
+public struct AuthorizationRefusal: Sendable, Hashable {
+    /// 401 or 403.
+    public var status: Int
+    /// The values of the answer's `WWW-Authenticate` headers.
+    public var challenges: [String]
+    /// The `Authorization` header the refused request carried.
+    public var sent: String?
+    /// How many times this request was already renewed and sent again: the bound on step-up
+    /// authorizations for one operation counts these.
+    public var renewals: Int
+
+    public init(status: Int, challenges: [String], sent: String?, renewals: Int) {
+        self.status = status
+        self.challenges = challenges
+        self.sent = sent
+        self.renewals = renewals
+    }
 }
 
 /// An `http(s)` URL split into the parts the transports need.

@@ -1,3 +1,4 @@
+import MCPTransport
 package import MCPWire
 
 /// Finds a server's protocol era, as the 2026-07-28 transport pages describe, without ever
@@ -132,10 +133,13 @@ package struct EraDetection {
         return action
     }
 
-    /// Failures that end detection whatever else is pending: the connection is gone, or the
-    /// caller gave up.
+    /// Errors that end detection whatever else is pending: they say nothing about the era and
+    /// would end `initialize` the same way. The connection, a cancellation, or the server
+    /// refusing the client itself (a sign-in it lacks, HTTP 403), which an HTTP server decides
+    /// before it reads the message.
     package static func isFatal(_ error: MCPError) -> Bool {
         error.code == .connectionFailed || error.code == .transportClosed || error.code == .cancelled
+            || error.code == .authorizationRequired || error.transportError?.httpStatus == 403
     }
 
     package static func supportedVersions(in error: MCPError) -> [ProtocolVersion] {
