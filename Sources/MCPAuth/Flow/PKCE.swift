@@ -44,6 +44,22 @@ public struct PKCE: Sendable, Hashable {
     }
 }
 
+/// How a token is shown when it has to be told apart from another (`--trace`): never the
+/// token, only the start of its SHA-256.
+public enum TokenFingerprint {
+    /// `sha256:` and the first 8 hex digits of the token's SHA-256.
+    public static func of(_ token: String) -> String {
+        let digest = Array(SHA256.hash(data: Array(token.utf8)))
+        let hex = Array("0123456789abcdef".utf8)
+        var text = "sha256:"
+        for byte in digest.prefix(4) {
+            text.append(Character(UnicodeScalar(hex[Int(byte >> 4)])))
+            text.append(Character(UnicodeScalar(hex[Int(byte & 0xF)])))
+        }
+        return text
+    }
+}
+
 /// base64url without padding (RFC 4648 §5), as PKCE and JWTs write it.
 public enum Base64URL {
     public static func encode(_ bytes: [UInt8]) -> String {

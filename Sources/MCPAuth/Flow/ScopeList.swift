@@ -33,37 +33,6 @@ public enum ScopeList {
     }
 }
 
-/// Step-up authorization after `403 insufficient_scope` (2025-11-25 and later): each attempt asks
-/// for the union of the scopes already requested and the challenged ones, and an operation may
-/// step up at most ``limit`` times before the failure is final.
-public struct StepUp: Sendable, Hashable {
-    public static let defaultLimit = 3
-
-    /// The scopes requested so far.
-    public private(set) var requested: [String]
-    public private(set) var attempts = 0
-    public let limit: Int
-
-    public init(requested: [String], limit: Int = StepUp.defaultLimit) {
-        precondition(limit >= 0, "a step-up limit cannot be negative")
-        self.requested = requested
-        self.limit = limit
-    }
-
-    /// The scopes for the next authorization after a challenge for `challenged`.
-    public mutating func next(challenged: [String]) throws(AuthError) -> [String] {
-        guard attempts < limit else {
-            throw AuthError(
-                .stepUpLimit,
-                "the server still asks for more scope (\(ScopeList.format(challenged))) after \(attempts) step-up authorizations; giving up"
-            )
-        }
-        attempts += 1
-        requested = ScopeList.union(requested, challenged)
-        return requested
-    }
-}
-
 /// What an HTTP status and its challenge ask the client to do.
 public enum ChallengeResponse: Sendable, Hashable {
     /// 401: the token is missing, expired or revoked; refresh it once, else authorize.
@@ -79,7 +48,7 @@ public enum ChallengeResponse: Sendable, Hashable {
         case 401:
             self = .authenticate(challenge)
         case 403:
-            if let challenge, challenge.error == "insufficient_scope" {
+            if let challenge, challenge.isBearer, challenge.error == "insufficient_scope" {
                 self = .stepUp(scopes: challenge.scopes ?? [], challenge: challenge)
             } else {
                 self = .forbidden(challenge)

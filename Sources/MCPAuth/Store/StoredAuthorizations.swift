@@ -10,10 +10,43 @@ public struct StoredAuthorizations: Sendable, Hashable {
     public struct Client: Sendable, Hashable {
         public var credentials: ClientCredentials
         public var redirectURIs: [String]
+        /// The scopes it was registered for (RFC 7591 `scope`), when known: an authorization
+        /// server may refuse to grant a client more, so asking for more registers anew.
+        public var registeredScopes: [String]?
 
-        public init(credentials: ClientCredentials, redirectURIs: [String]) {
+        public init(credentials: ClientCredentials, redirectURIs: [String], registeredScopes: [String]? = nil) {
             self.credentials = credentials
             self.redirectURIs = redirectURIs
+            self.registeredScopes = registeredScopes
+        }
+
+        /// Reads a stored client of `issuer`.
+        init(stored value: JSONValue, issuer: String, what: String) throws(AuthError) {
+            guard let entry = value.objectValue, let clientID = entry.string("clientId"),
+                let method = ClientCredentials.AuthMethod(rawValue: entry.string("authMethod") ?? "none")
+            else {
+                throw AuthError(.malformedStore, "the token store's \(what) is incomplete")
+            }
+            self.init(
+                credentials: ClientCredentials(issuer: issuer, clientID: clientID, clientSecret: entry.string("clientSecret"), authMethod: method),
+                redirectURIs: entry.strings("redirectUris") ?? [],
+                registeredScopes: entry.strings("scopes")
+            )
+        }
+
+        var json: JSONValue {
+            var entry: JSONObject = ["clientId": .string(credentials.clientID), "authMethod": .string(credentials.authMethod.rawValue)]
+            if let secret = credentials.clientSecret { entry["clientSecret"] = .string(secret) }
+            entry["redirectUris"] = .array(redirectURIs.map { .string($0) })
+            if let scopes = registeredScopes { entry["scopes"] = .array(scopes.map { .string($0) }) }
+            return .object(entry)
+        }
+
+        /// Whether this registration may be used to ask for `scopes` at `redirectURI`.
+        public func covers(redirectURI: String, scopes: [String]?) -> Bool {
+            guard redirectURIs.contains(redirectURI) else { return false }
+            guard let registeredScopes, let scopes else { return true }
+            return Set(scopes).isSubset(of: registeredScopes)
         }
     }
 
@@ -25,13 +58,23 @@ public struct StoredAuthorizations: Sendable, Hashable {
         public var name: String?
         /// The scopes the last authorization asked for (the step-up union starts here).
         public var requestedScopes: [String]?
+        /// The client the tokens were issued to when it is not the issuer's dynamic registration
+        /// in ``StoredAuthorizations/clients``: a pre-registered client, a Client ID Metadata
+        /// Document, or a machine client. Refreshes use it.
+        public var client: Client?
 
-        public init(tokens: TokenSet, tokenEndpoint: String, name: String?, requestedScopes: [String]?) {
+        public init(tokens: TokenSet, tokenEndpoint: String, name: String?, requestedScopes: [String]?, client: Client? = nil) {
             self.tokens = tokens
             self.tokenEndpoint = tokenEndpoint
             self.name = name
             self.requestedScopes = requestedScopes
+            self.client = client
         }
+    }
+
+    /// The client to refresh `server`'s tokens with.
+    public func client(for server: Server) -> Client? {
+        server.client ?? clients[server.tokens.issuer]
     }
 
     public static let formatVersion = 1
@@ -52,15 +95,7 @@ public struct StoredAuthorizations: Sendable, Hashable {
         }
         var clients: [String: Client] = [:]
         for (issuer, value) in object.object("clients") ?? [:] {
-            guard let entry = value.objectValue, let clientID = entry.string("clientId"),
-                let method = ClientCredentials.AuthMethod(rawValue: entry.string("authMethod") ?? "none")
-            else {
-                throw AuthError(.malformedStore, "the token store's client for \(issuer) is incomplete")
-            }
-            clients[issuer] = Client(
-                credentials: ClientCredentials(issuer: issuer, clientID: clientID, clientSecret: entry.string("clientSecret"), authMethod: method),
-                redirectURIs: entry.strings("redirectUris") ?? []
-            )
+            clients[issuer] = try Client(stored: value, issuer: issuer, what: "client for \(issuer)")
         }
         var servers: [String: Server] = [:]
         for (url, value) in object.object("servers") ?? [:] {
@@ -78,11 +113,14 @@ public struct StoredAuthorizations: Sendable, Hashable {
                 resource: resource,
                 obtainedAt: entry.double("obtainedAt")
             )
+            var client: Client?
+            if let stored = entry["client"] { client = try Client(stored: stored, issuer: issuer, what: "client of \(url)") }
             servers[url] = Server(
                 tokens: tokens,
                 tokenEndpoint: tokenEndpoint,
                 name: entry.string("name"),
-                requestedScopes: entry.strings("requestedScopes")
+                requestedScopes: entry.strings("requestedScopes"),
+                client: client
             )
         }
         self.init(clients: clients, servers: servers)
@@ -91,12 +129,7 @@ public struct StoredAuthorizations: Sendable, Hashable {
     /// The document to store, keys sorted so that a diff of two versions is readable.
     public var json: JSONValue {
         var clientsObject = JSONObject()
-        for (issuer, client) in clients.sorted(by: { $0.key < $1.key }) {
-            var entry: JSONObject = ["clientId": .string(client.credentials.clientID), "authMethod": .string(client.credentials.authMethod.rawValue)]
-            if let secret = client.credentials.clientSecret { entry["clientSecret"] = .string(secret) }
-            entry["redirectUris"] = .array(client.redirectURIs.map { .string($0) })
-            clientsObject[issuer] = .object(entry)
-        }
+        for (issuer, client) in clients.sorted(by: { $0.key < $1.key }) { clientsObject[issuer] = client.json }
         var serversObject = JSONObject()
         for (url, server) in servers.sorted(by: { $0.key < $1.key }) {
             var entry: JSONObject = [
@@ -111,6 +144,7 @@ public struct StoredAuthorizations: Sendable, Hashable {
             if let requested = server.requestedScopes { entry["requestedScopes"] = .array(requested.map { .string($0) }) }
             if let expiresAt = server.tokens.expiresAt { entry["expiresAt"] = .double(expiresAt) }
             if let obtainedAt = server.tokens.obtainedAt { entry["obtainedAt"] = .double(obtainedAt) }
+            if let client = server.client { entry["client"] = client.json }
             serversObject[url] = .object(entry)
         }
         return .object(["version": .int(Self.formatVersion), "clients": .object(clientsObject), "servers": .object(serversObject)])
