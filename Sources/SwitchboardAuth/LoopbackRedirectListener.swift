@@ -19,39 +19,59 @@ public struct LoopbackRedirectListener: RedirectListener {
     }
 
     public func listening<Result: Sendable>(
-        port: Int?,
+        at address: RedirectAddress,
         _ body: (any RedirectReceiver) async throws(AuthError) -> Result
     ) async throws(AuthError) -> Result {
-        if let port {
-            do throws(AuthError) {
-                return try await listening(onPort: port, body)
-            } catch  where error.code == .unreachable {
-                // Taken by something else: any port will do, at the cost of a new registration.
+        switch address {
+        case .fixed(let uri):
+            guard let url = try? AbsoluteURL(uri), url.scheme == "http", let port = url.port else {
+                throw AuthError(.invalidURL, "the redirect URI \(uri) is not an http loopback URL with a port")
             }
+            do throws(AuthError) {
+                // localhost: browsers fall back to 127.0.0.1 when nothing answers on ::1.
+                let host = url.host == "[::1]" ? "::1" : "127.0.0.1"
+                return try await listening(host: host, port: port, path: url.path.isEmpty ? "/" : url.path, fixedURI: uri, body)
+            } catch  where error.code == .unreachable {
+                throw AuthError(
+                    .unreachable,
+                    "cannot listen for the browser at \(uri), the configured client's redirect URI (\(error.message)); stop what uses port \(port), or register another redirect URI"
+                )
+            }
+        case .loopback(let preferred):
+            if let preferred {
+                do throws(AuthError) {
+                    return try await listening(host: "127.0.0.1", port: preferred, path: "/callback", fixedURI: nil, body)
+                } catch  where error.code == .unreachable {
+                    // Taken by something else: any port will do, at the cost of a new registration.
+                }
+            }
+            return try await listening(host: "127.0.0.1", port: 0, path: "/callback", fixedURI: nil, body)
         }
-        return try await listening(onPort: 0, body)
     }
 
     private func listening<Result: Sendable>(
-        onPort port: Int,
+        host: String,
+        port: Int,
+        path: String,
+        fixedURI: String?,
         _ body: (any RedirectReceiver) async throws(AuthError) -> Result
     ) async throws(AuthError) -> Result {
         let mailbox = RedirectMailbox(timeout: timeout)
         let router = Router()
-        router.get("/callback") { request, _ -> Response in
+        router.get(RouterPath(path)) { request, _ -> Response in
             mailbox.deliver(query: request.uri.query ?? "")
         }
         let bound = ContinuationSlot<Int>()
         let application = Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "switchboard"),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "switchboard"),
             onServerRunning: { channel in _ = bound.resume(returning: channel.localAddress?.port ?? port) },
             logger: Logger(label: "switchboard.login", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         let outcome: Swift.Result<Result, AuthError> = await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do { try await application.run() } catch {
-                    _ = bound.resume(throwing: AuthError(.unreachable, "cannot listen on 127.0.0.1:\(port): \(error)"))
+                    _ = bound.resume(throwing: AuthError(.unreachable, "cannot listen on \(host) port \(port): \(error)"))
                 }
             }
             defer { group.cancelAll() }
@@ -60,7 +80,8 @@ public struct LoopbackRedirectListener: RedirectListener {
                 return .failure(error as? AuthError ?? AuthError(.unreachable, "\(error)"))
             }
             do throws(AuthError) {
-                return .success(try await body(Receiver(redirectURI: "http://127.0.0.1:\(actualPort)/callback", mailbox: mailbox)))
+                let redirectURI = fixedURI ?? "http://127.0.0.1:\(actualPort)/callback"
+                return .success(try await body(Receiver(redirectURI: redirectURI, mailbox: mailbox)))
             } catch {
                 return .failure(error)
             }

@@ -63,6 +63,30 @@ public struct AuthorizationDiscovery: Sendable {
         )
     }
 
+    /// Discovery for the server at `serverURL`, after `challenge` when a refused request brought
+    /// one, else after the challenge to a request without a token (nil when the server answered
+    /// it without one). The 2025-03-26 fallbacks apply when no challenge names metadata.
+    public func discover(
+        serverURL: String,
+        challenge known: AuthenticationChallenge?
+    ) async throws(AuthError) -> (DiscoveredAuthorization, AuthenticationChallenge?) {
+        let server = try AbsoluteURL(serverURL)
+        var challenge = known
+        if challenge == nil { challenge = try await self.challenge(serverURL: serverURL) }
+        let found = try await discover(server: server, challenge: challenge, legacyRevision: challenge?.resourceMetadata == nil)
+        return (found, challenge)
+    }
+
+    /// The server's `WWW-Authenticate` challenge to a request without a token (an
+    /// `initialize`), or nil when it answers without one.
+    public func challenge(serverURL: String) async throws(AuthError) -> AuthenticationChallenge? {
+        let initialize =
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"switchboard","version":"1"}}}"#
+        let answer = try await http.postJSON(serverURL, body: Array(initialize.utf8), headers: [("Accept", "application/json, text/event-stream")])
+        guard answer.status == 401 || answer.status == 403 else { return nil }
+        return try AuthenticationChallenge.bearer(in: answer.header("www-authenticate"))
+    }
+
     /// The first protected resource metadata document found for `server`, checked to be about it.
     public func protectedResource(for server: AbsoluteURL, challenge: AuthenticationChallenge?) async throws(AuthError) -> ProtectedResourceMetadata?
     {

@@ -75,6 +75,17 @@ public struct TokenRequests: Sendable {
         return try await tokenRequest(&fields, client: client, resource: request.resource, requestedScopes: request.scopes, previousRefreshToken: nil)
     }
 
+    /// An access token for a machine client (RFC 6749 §4.4): its own credentials, no user.
+    public func clientCredentials(client: ClientCredentials, scopes: [String]?, resource: String) async throws(AuthError) -> TokenSet {
+        try checkIssuer(client)
+        guard client.clientSecret != nil else {
+            throw AuthError(.invalidValue, "the client_credentials grant needs the client's secret (\"oauth.clientSecret\")")
+        }
+        var fields: [(name: String, value: String)] = [("grant_type", "client_credentials"), ("resource", resource)]
+        if let scopes, !scopes.isEmpty { fields.append(("scope", ScopeList.format(scopes))) }
+        return try await tokenRequest(&fields, client: client, resource: resource, requestedScopes: scopes, previousRefreshToken: nil)
+    }
+
     /// A new access token for `tokens` from its refresh token, for the same resource.
     public func refresh(_ tokens: TokenSet, client: ClientCredentials) async throws(AuthError) -> TokenSet {
         try checkIssuer(client)
