@@ -105,6 +105,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var health: HealthSettings?
     /// How a stdio server that exits is started again.
     public var restart: RestartSettings?
+    /// How an HTTP server is signed in to.
+    public var oauth: OAuthSettings?
 
     public init(
         interceptors: [JSONValue]? = nil,
@@ -116,7 +118,8 @@ public struct ServerSettings: Sendable, Hashable {
         protocolVersion: String? = nil,
         balancing: Balancing? = nil,
         health: HealthSettings? = nil,
-        restart: RestartSettings? = nil
+        restart: RestartSettings? = nil,
+        oauth: OAuthSettings? = nil
     ) {
         self.interceptors = interceptors
         self.trustAnnotations = trustAnnotations
@@ -128,6 +131,7 @@ public struct ServerSettings: Sendable, Hashable {
         self.balancing = balancing
         self.health = health
         self.restart = restart
+        self.oauth = oauth
     }
 
     /// These settings, with `defaults` where these say nothing.
@@ -142,7 +146,8 @@ public struct ServerSettings: Sendable, Hashable {
             protocolVersion: protocolVersion ?? defaults.protocolVersion,
             balancing: balancing ?? defaults.balancing,
             health: health ?? defaults.health,
-            restart: restart ?? defaults.restart
+            restart: restart ?? defaults.restart,
+            oauth: oauth.map { $0.over(defaults.oauth) } ?? defaults.oauth
         )
         settings.interceptorsLocation = interceptors == nil ? defaults.interceptorsLocation : interceptorsLocation
         return settings

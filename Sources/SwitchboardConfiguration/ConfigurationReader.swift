@@ -27,7 +27,7 @@ public struct ConfigurationReader: Sendable {
     /// Per-server keys under `"switchboard"`.
     static let settingKeys: Set<String> = [
         "interceptors", "trustAnnotations", "timeoutSeconds", "allowTools", "denyTools", "safeTools", "protocolVersion",
-        "balancing", "health", "restart",
+        "balancing", "health", "restart", "oauth",
     ]
     static let serverOnlySettingKeys: Set<String> = ["replicas", "bearerToken", "headers"]
     static let topLevelSettingKeys: Set<String> = ["separator"]
@@ -160,6 +160,9 @@ public struct ConfigurationReader: Sendable {
             }
         }
         configuration.defaults = Self.readSettings(object, at: pointer, where: "", &context)
+        if let value = object["oauth"] {
+            configuration.defaults.oauth = Self.readOAuth(value, at: pointer + "/oauth", owner: "", secret: nil, &context)
+        }
     }
 
     /// The settings common to the top level and to a server.

@@ -68,6 +68,21 @@ extension SwitchboardConfiguration {
                 "initialBackoffSeconds": Self.number(restart.initialBackoffSeconds), "maxBackoffSeconds": Self.number(restart.maxBackoffSeconds),
             ]
         }
+        if let oauth = settings.oauth { object["oauth"] = .object(Self.summary(of: oauth)) }
+        return object
+    }
+
+    static func summary(of oauth: OAuthSettings) -> JSONObject {
+        var object = JSONObject()
+        if let id = oauth.clientID { object["clientId"] = .string(id) }
+        if oauth.clientSecret != nil { object["clientSecret"] = .string(Redaction.mask) }
+        if let method = oauth.tokenEndpointAuthMethod { object["tokenEndpointAuthMethod"] = .string(method.rawValue) }
+        if let issuer = oauth.issuer { object["issuer"] = .string(issuer) }
+        if let uri = oauth.redirectURI { object["redirectUri"] = .string(uri) }
+        if let url = oauth.clientMetadataURL { object["clientMetadataUrl"] = .string(url) }
+        if let grant = oauth.grant { object["grant"] = .string(grant.rawValue) }
+        if let scopes = oauth.scopes { object["scopes"] = .array(scopes.map(JSONValue.string)) }
+        if let allow = oauth.allowPrivateNetworks { object["allowPrivateNetworks"] = .bool(allow) }
         return object
     }
 }

@@ -55,6 +55,16 @@ struct ServerReader {
                     )
                 }
                 settings = ConfigurationReader.readSettings(object, at: settingsPointer, where: owner, &context)
+                if let value = object["oauth"] {
+                    let reader = self
+                    settings.oauth = ConfigurationReader.readOAuth(
+                        value,
+                        at: settingsPointer + "/oauth",
+                        owner: owner,
+                        secret: { source, at, context in reader.secret(source, at: at, "\"oauth.clientSecret\"", &context) },
+                        &context
+                    )
+                }
                 replicas = object["replicas"]
                 if let token = object["bearerToken"], let value = secret(token, at: settingsPointer + "/bearerToken", "\"bearerToken\"", &context) {
                     secretHeaders.append(("Authorization", "Bearer " + value))
@@ -75,6 +85,11 @@ struct ServerReader {
             } else {
                 context.error(settingsPointer, owner + "\"switchboard\" must be an object, not \(value.typeName)")
             }
+        }
+        // Other clients' pre-registered clients (Gemini CLI's and Claude Code's "oauth") mean what
+        // ours do, where Switchboard's own say nothing.
+        if let value = entry["oauth"], case .object(let foreign) = value {
+            settings.oauth = foreignOAuth(foreign, at: pointer + "/oauth", over: settings.oauth, &context)
         }
         // Gemini CLI's tool filters mean what ours do.
         if settings.allowTools == nil, let value = entry["includeTools"] {
@@ -152,6 +167,11 @@ struct ServerReader {
                     owner + "\"bearerToken\" and \"headers\" apply to HTTP servers; pass a stdio server its secret in \"env\""
                 )
             }
+        }
+        if settings.oauth != nil, entry["switchboard"]?.objectValue?["oauth"] != nil,
+            endpoints.contains(where: { if case .stdio = $0 { true } else { false } })
+        {
+            context.error(settingsPointer + "/oauth", owner + "\"oauth\" applies to HTTP servers; a stdio server takes its credentials from \"env\"")
         }
         guard context.diagnostics[before...].allSatisfy({ $0.severity != .error }), !endpoints.isEmpty else { return nil }
         return ServerDefinition(name: name, endpoints: endpoints, settings: settings, disabled: disabled)
@@ -270,6 +290,35 @@ struct ServerReader {
             context.warning(at(key), owner + "\"\(key)\" is ignored for an HTTP server")
         }
         return .http(url: url, headers: headers, transport: transport)
+    }
+
+    /// The members of another client's `"oauth"` that name a pre-registered client: `clientId`,
+    /// `clientSecret`, `scopes`, `redirectUri` (Gemini CLI) and `callbackPort` (Claude Code, whose
+    /// redirect URI is `http://localhost:PORT/callback`). Others (`enabled`, `authorizationUrl`,
+    /// ...) are left to discovery.
+    private func foreignOAuth(_ object: JSONObject, at pointer: String, over own: OAuthSettings?, _ context: inout Context) -> OAuthSettings? {
+        var settings = own ?? OAuthSettings()
+        if settings.clientID == nil, let id = object["clientId"]?.stringValue, !id.isEmpty {
+            settings.clientID = id
+            if settings.clientSecret == nil, let source = object["clientSecret"] {
+                settings.clientSecret = secret(source, at: pointer + "/clientSecret", "\"oauth.clientSecret\"", &context)
+            }
+            if settings.redirectURI == nil {
+                if let uri = object["redirectUri"]?.stringValue {
+                    if let problem = ConfigurationReader.loopbackProblem(uri) {
+                        context.error(pointer + "/redirectUri", owner + "\"oauth.redirectUri\" \(problem)")
+                    } else {
+                        settings.redirectURI = uri
+                    }
+                } else if let port = object["callbackPort"]?.intValue, (1...65535).contains(port) {
+                    settings.redirectURI = "http://localhost:\(port)/callback"
+                }
+            }
+        }
+        if settings.scopes == nil, let scopes = object["scopes"], case .array = scopes {
+            settings.scopes = context.strings(scopes, at: pointer + "/scopes", owner + "\"oauth.scopes\"")
+        }
+        return settings == OAuthSettings() ? own : settings
     }
 
     /// A secret's value from its source: a string (with variables), `{"env": NAME}` or `{"file": path}`.
