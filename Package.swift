@@ -199,8 +199,8 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardHTTPCLI",
             dependencies: [
-                "SwitchboardCommands", "SwitchboardYAML", "SwitchboardAuth", "MCPAuth", "MCPAuthHTTP", "MCPConnect", "MCPServerHTTP", "MCPClient",
-                "MCPServer", "MCPTransport",
+                "SwitchboardCommands", "SwitchboardYAML", "SwitchboardAuth", "SwitchboardConfiguration", "MCPAuth", "MCPAuthHTTP", "MCPConnect",
+                "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport",
             ],
             swiftSettings: sourceSettings
         ),

@@ -22,18 +22,20 @@ struct SignInTarget: ParsableArguments {
         guard (name == nil) != (url == nil) else { throw ValidationError("name a configured server, or give --url") }
     }
 
-    /// The server's URL, and its name in the configuration (nil for `--url`).
-    func resolve() throws(ConfigurationProblem) -> (url: String, name: String?) {
+    /// The server's URL, its name in the configuration (nil for `--url`), and its `oauth` settings.
+    func resolve() throws(ConfigurationProblem) -> (url: String, name: String?, oauth: OAuthSettings?) {
         if let url {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationProblem("--url must be an http:// or https:// URL, not '\(url)'")
             }
-            return (url, nil)
+            return (url, nil, nil)
         }
         guard let name else { preconditionFailure("validate() requires a name or --url") }
-        var options = ServerOptions()
-        options.config = config
-        options.server = name
+        // Parsed, not made with init(): an argument wrapper that was never decoded cannot be read.
+        var arguments = ["--server", name]
+        if let config { arguments += ["--config", config] }
+        let options: ServerOptions
+        do { options = try ServerOptions.parse(arguments) } catch { throw ConfigurationProblem(ServerOptions.message(for: error)) }
         let selection = try options.selection()
         guard let definition = selection.configuration.server(named: name) else {
             throw ConfigurationProblem("no server named \"\(name)\" in \(selection.configuration.file)")
@@ -43,7 +45,7 @@ struct SignInTarget: ParsableArguments {
                 "server \"\(name)\" is a stdio server; sign-in is for HTTP servers (a stdio server takes its credentials from \"env\")"
             )
         }
-        return (url, name)
+        return (url, name, selection.configuration.effectiveSettings(of: definition).oauth)
     }
 }
 
@@ -73,7 +75,7 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (url, name) = try target.resolve()
+            let (url, name, oauth) = try target.resolve()
             let http = try CommandEnvironment.requireHTTP()
             let status: SignInStatus
             do {
@@ -81,8 +83,9 @@ struct LoginCommand: AsyncParsableCommand {
                     url: url,
                     name: name,
                     scopes: scope.map { $0.split(separator: " ").map(String.init) },
+                    oauth: oauth,
                     openBrowser: !noBrowser,
-                    allowPrivateNetworks: allowPrivateNetworks,
+                    allowPrivateNetworks: allowPrivateNetworks || oauth?.allowPrivateNetworks == true,
                     show: { line in
                         // Flushed at once: a script (or a test) reads the URL while this waits.
                         Terminal.output(line)
@@ -110,7 +113,7 @@ struct LogoutCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (url, _) = try target.resolve()
+            let (url, _, _) = try target.resolve()
             let http = try CommandEnvironment.requireHTTP()
             do {
                 let removed = try await http.signIn.logout(url: url)
@@ -127,7 +130,7 @@ struct AuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auth",
         abstract: "Stored sign-ins.",
-        subcommands: [AuthStatusCommand.self],
+        subcommands: [AuthStatusCommand.self, ClientMetadataCommand.self],
         defaultSubcommand: AuthStatusCommand.self
     )
 }
@@ -191,6 +194,41 @@ struct AuthStatusCommand: AsyncParsableCommand {
             value >= 7200 ? "\(value / 3600) h" : value >= 120 ? "\(value / 60) min" : "\(value) s"
         }
         return seconds >= 0 ? "in \(span(seconds))" : "expired \(span(-seconds)) ago"
+    }
+}
+
+/// `switchboard auth client-metadata URL`: the document to publish for Client ID Metadata
+/// Documents.
+struct ClientMetadataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client-metadata",
+        abstract: "Print the Client ID Metadata Document to publish at URL, for authorization servers that support them.",
+        discussion: """
+            Publish the document at URL (an https URL with a path), then set "oauth": \
+            {"clientMetadataUrl": URL} in the configuration (for every server, or one). An \
+            authorization server that advertises client_id_metadata_document_supported then \
+            knows Switchboard by that URL: no registration, the same client ID everywhere.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Where the document will be served.", valueName: "url"))
+    var url: String
+
+    @Option(name: .long, help: ArgumentHelp("The name the authorization server shows.", valueName: "name"))
+    var clientName = "Switchboard"
+
+    func validate() throws {
+        let rest = url.hasPrefix("https://") ? url.dropFirst("https://".count) : nil
+        guard let rest, let slash = rest.firstIndex(of: "/"), rest[slash...].count > 1, !url.contains("#") else {
+            throw ValidationError("the document's URL must be an https URL with a path, as https://example.com/switchboard.json")
+        }
+    }
+
+    func run() async throws {
+        try await reporting {
+            let http = try CommandEnvironment.requireHTTP()
+            Terminal.output(http.signIn.clientMetadataDocument(url: url, clientName: clientName))
+        }
     }
 }
 

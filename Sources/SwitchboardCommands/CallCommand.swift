@@ -23,7 +23,8 @@ struct CallCommand: AsyncParsableCommand {
     @Argument(help: "The tool's name.") var tool: String
     @Argument(help: "Arguments as key=value pairs.") var pairs: [String] = []
     @Option(name: .long, help: ArgumentHelp("The arguments as a JSON object.", valueName: "json")) var args: String?
-    @Flag(name: .long, help: "Print what each interceptor did during the call, on stderr.") var trace = false
+    @Flag(name: .long, help: "Print what each interceptor did during the call, and what its sign-in did (tokens as fingerprints), on stderr.")
+    var trace = false
     @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
@@ -38,6 +39,12 @@ struct CallCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var authorizationTrace = AuthorizationTrace()
+        if trace { authorizationTrace.write = { @Sendable line in Terminal.error("trace: authorization: " + line) } }
+        try await AuthorizationTrace.$current.withValue(authorizationTrace) { try await run(tracing: ()) }
+    }
+
+    private func run(tracing: Void) async throws {
         try await reporting {
             let selection = try server.selection()
             let configuration = selection.configuration

@@ -48,7 +48,8 @@ struct DoctorCommand: AsyncParsableCommand {
                 }
                 servers = [one]
             }
-            let connector = try server.connector(for: SwitchboardConfiguration(file: configuration.file, servers: servers))
+            // A diagnosis reports what a sign-in lacks; it never starts one.
+            let connector = try server.connector(for: SwitchboardConfiguration(file: configuration.file, servers: servers), signIn: .never)
             // Every server at once (a hung one costs its timeout, not everyone's); reported in file order.
             var results: [String: [Step]] = [:]
             await withTaskGroup(of: (String, [Step]).self) { group in
@@ -123,7 +124,12 @@ struct DoctorCommand: AsyncParsableCommand {
             options.stdio.restart = .never
             session = try await connector.connect(endpoint, options: options, configuration: clientConfiguration)
         } catch {
-            steps.append(Self.diagnose(error, endpoint: endpoint, server: definition.name))
+            let step = Self.diagnose(error, endpoint: endpoint, server: definition.name)
+            if step.name == "authorization", case .http(let url, _, _) = endpoint, let http = CommandEnvironment.http {
+                steps += await signInSteps(url: url, definition: definition, settings: settings, refusal: error, http: http)
+            } else {
+                steps.append(step)
+            }
             return steps
         }
         defer { Task { await session.close() } }
@@ -162,6 +168,34 @@ struct DoctorCommand: AsyncParsableCommand {
             )
         }
         await session.close()
+        return steps
+    }
+
+    /// The sign-in, step by step, for a server that refused the connection for its credentials:
+    /// the challenge, the metadata, the authorization server, the registration, the stored
+    /// sign-in; and when all of those are in order, the refusal itself.
+    func signInSteps(
+        url: String,
+        definition: ServerDefinition,
+        settings: ServerSettings,
+        refusal: MCPError,
+        http: any HTTPSupport
+    ) async -> [Step] {
+        let checks = await http.signIn.diagnose(url: url, name: definition.name, oauth: settings.oauth)
+        var steps = checks.map { Step(name: $0.name, passed: $0.passed, detail: $0.detail, hint: $0.hint) }
+        if checks.allSatisfy(\.passed) {
+            let status = refusal.transportError?.httpStatus
+            steps.append(
+                Step(
+                    name: "authorization",
+                    passed: false,
+                    detail: refusal.message,
+                    hint: status == 403
+                        ? "the sign-in lacks what the server asks for; `switchboard login \(definition.name) --scope \"...\"` with the scopes it names"
+                        : "the server refused the stored sign-in; run `switchboard login \(definition.name)` (it may have been revoked)"
+                )
+            )
+        }
         return steps
     }
 

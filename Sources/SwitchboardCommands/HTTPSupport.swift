@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import MCPClient
 public import MCPServer
 import MCPTransport
@@ -16,8 +17,9 @@ import Darwin
 /// command needs HTTP (`--url`, an HTTP server in `--config`, `demo-server --http`), it hands
 /// the whole command line to `switchboard-http`, its sibling binary, which provides this.
 public protocol HTTPSupport: Sendable {
-    /// Reaches every kind of endpoint, URLs included.
-    var connector: any EndpointConnector { get }
+    /// Reaches every kind of endpoint, URLs included, signing in to `configuration`'s protected
+    /// servers as their settings and `signIn` say.
+    func connector(for configuration: SwitchboardConfiguration, signIn: SignInMode) -> any EndpointConnector
 
     /// Serves `server` over Streamable HTTP until stopped.
     func serve(
@@ -30,6 +32,46 @@ public protocol HTTPSupport: Sendable {
 
     /// Signing in to protected HTTP servers, and the stored sign-ins.
     var signIn: any SignInSupport { get }
+}
+
+/// What a command does when an HTTP server asks for a sign-in it does not have, or for more
+/// scope than its sign-in has.
+public enum SignInMode: String, Sendable, Hashable, CaseIterable, ExpressibleByArgument {
+    /// Sign in there and then: open the browser (show the URL when none opens) and wait.
+    case browser
+    /// Sign in there and then: show the URL for someone to open, and wait.
+    case url
+    /// Fail, saying which `switchboard login` to run (exit 3).
+    case never
+}
+
+/// Where a command's sign-in events go (`call --trace`): what token went where (as a
+/// fingerprint, never the token), what the server refused, what was renewed.
+///
+/// A task-local holding a struct, not an optional closure (see ``CommandEnvironment/support``).
+public struct AuthorizationTrace: Sendable {
+    public var write: (@Sendable (String) -> Void)?
+
+    public init(write: (@Sendable (String) -> Void)? = nil) {
+        self.write = write
+    }
+
+    @TaskLocal public static var current = AuthorizationTrace()
+}
+
+/// One step of a sign-in's diagnosis: what was checked, and for the first that fails, the fix.
+public struct SignInCheck: Sendable, Hashable {
+    public var name: String
+    public var passed: Bool
+    public var detail: String
+    public var hint: String?
+
+    public init(name: String, passed: Bool, detail: String, hint: String?) {
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+        self.hint = hint
+    }
 }
 
 /// One stored sign-in, as `auth status` shows it: never a token.
@@ -57,12 +99,14 @@ public struct SignInStatus: Sendable {
 /// What `login`, `logout` and `auth status` need (in `switchboard-http`: the authorization
 /// flow, the loopback listener and the token file).
 public protocol SignInSupport: Sendable {
-    /// Signs in to the server at `url`, printing the authorization URL with `show` when the
-    /// browser cannot be opened (or `openBrowser` is false), and progress with `progress`.
+    /// Signs in to the server at `url` as its `oauth` settings say, printing the authorization
+    /// URL with `show` when the browser cannot be opened (or `openBrowser` is false), and
+    /// progress with `progress`.
     func login(
         url: String,
         name: String?,
         scopes: [String]?,
+        oauth: OAuthSettings?,
         openBrowser: Bool,
         allowPrivateNetworks: Bool,
         show: @escaping @Sendable (String) -> Void,
@@ -77,6 +121,12 @@ public protocol SignInSupport: Sendable {
 
     /// Where sign-ins are stored.
     var storeLocation: String { get }
+
+    /// Why signing in to the server at `url` fails, step by step (`doctor`).
+    func diagnose(url: String, name: String, oauth: OAuthSettings?) async -> [SignInCheck]
+
+    /// The Client ID Metadata Document to publish at `url` (pretty-printed JSON).
+    func clientMetadataDocument(url: String, clientName: String) -> String
 }
 
 /// What the running binary adds to the command tree: HTTP and YAML in `switchboard-http`,

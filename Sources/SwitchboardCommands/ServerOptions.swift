@@ -55,6 +55,20 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .long, help: "Believe the server's tool annotations (read-only, idempotent) for caching and retries.")
     var trustAnnotations = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "When an HTTP server asks for a sign-in or more scope: 'browser' signs in there and then (the URL is shown when no browser opens), 'url' shows the URL to open, 'never' fails with the `switchboard login` to run. Default: 'browser' at a terminal, else 'never'.",
+            valueName: "mode"
+        )
+    )
+    var signIn: SignInMode?
+
+    /// The sign-in mode in effect: the flag, else a browser when someone is at the terminal.
+    var effectiveSignIn: SignInMode {
+        signIn ?? (Terminal.stdinIsTerminal && Terminal.stderrIsTerminal ? .browser : .never)
+    }
+
     func validate() throws {
         let chosen = [stdio != nil, url != nil, config != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --stdio, --url or --config") }
@@ -286,9 +300,12 @@ struct ServerOptions: ParsableArguments {
 
     /// The connector for `configuration`'s servers: stdio here; when any server needs HTTP,
     /// `switchboard-http`'s (the lean binary is replaced by it first, before anything starts).
-    func connector(for configuration: SwitchboardConfiguration) throws -> any EndpointConnector {
-        guard configuration.enabledServers.contains(where: \.usesHTTP) else { return CommandEnvironment.http?.connector ?? StdioConnector() }
-        return try CommandEnvironment.requireHTTP().connector
+    func connector(for configuration: SwitchboardConfiguration, signIn: SignInMode? = nil) throws -> any EndpointConnector {
+        let mode = signIn ?? effectiveSignIn
+        guard configuration.enabledServers.contains(where: \.usesHTTP) else {
+            return CommandEnvironment.http?.connector(for: configuration, signIn: mode) ?? StdioConnector()
+        }
+        return try CommandEnvironment.requireHTTP().connector(for: configuration, signIn: mode)
     }
 
     /// How the selected servers are reached: their stderr shown with --verbose.

@@ -7,20 +7,21 @@ import Darwin
 #endif
 
 /// Writing to the terminal: results to stdout, everything else (progress, logs) to stderr.
-enum Terminal {
+public enum Terminal {
     /// Writes to stderr.
-    static func error(_ text: String, terminator: String = "\n") {
+    public static func error(_ text: String, terminator: String = "\n") {
         let line = text + terminator
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// Writes to stdout.
-    static func output(_ text: String) {
+    public static func output(_ text: String) {
         print(text)
     }
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
+    static var stdinIsTerminal: Bool { isatty(0) == 1 }
 
     /// This process's environment variables.
     static var environment: [String: String] {

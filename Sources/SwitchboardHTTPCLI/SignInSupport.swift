@@ -1,7 +1,9 @@
+import JSONCore
 import MCPAuth
 import MCPAuthHTTP
 import SwitchboardAuth
 import SwitchboardCommands
+import SwitchboardConfiguration
 
 /// `login`, `logout` and `auth status` over the token file and the authorization flow.
 struct FileSignInSupport: SignInSupport {
@@ -13,29 +15,58 @@ struct FileSignInSupport: SignInSupport {
         url: String,
         name: String?,
         scopes: [String]?,
+        oauth: OAuthSettings?,
         openBrowser: Bool,
         allowPrivateNetworks: Bool,
         show: @escaping @Sendable (String) -> Void,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> SignInStatus {
         let http = AuthorizationHTTPClient(policy: FetchPolicy(allowsPrivateNetworks: allowPrivateNetworks))
-        let signIn = SignIn(serverURL: url, serverName: name, storage: store, http: http, scopes: scopes, progress: progress)
-        let outcome: SignIn.Outcome
+        let registration = ClientRegistration(oauth)
         do {
-            outcome = try await signIn.run(listener: LoopbackRedirectListener()) { authorizationURL in
-                if openBrowser, await BrowserLauncher.open(authorizationURL) {
-                    progress("opened the browser; waiting for it to come back (Ctrl-C to give up)")
-                    return
-                }
-                progress("open this URL in a browser to sign in; waiting for it to come back (Ctrl-C to give up):")
-                show(authorizationURL)
+            let entry: StoredAuthorizations.Server
+            if oauth?.grant == .clientCredentials, let machine = registration.preregistered {
+                // A machine client: its own credentials, no browser.
+                progress("signing in to \(url) as the client \(machine.clientID) (client_credentials)")
+                entry = try await ClientCredentialsSignIn(storage: store, http: http, client: machine, scopes: scopes ?? oauth?.scopes)
+                    .signIn(serverURL: url, serverName: name, scopes: scopes, challenge: nil, reason: .noSignIn)
+            } else {
+                var browser = FullHTTPSupport.browserSignIn(store, presentation: openBrowser ? .openBrowser : .showURL)
+                browser.http = http
+                browser.show = show
+                browser.progress = progress
+                let signIn = SignIn(
+                    serverURL: url,
+                    serverName: name,
+                    storage: store,
+                    http: http,
+                    scopes: scopes ?? oauth?.scopes,
+                    registration: registration
+                )
+                entry = try await browser.run(signIn).stored
             }
+            await http.shutdown()
+            return Self.status(url: url, entry)
         } catch {
             await http.shutdown()
             throw error
         }
-        await http.shutdown()
-        return Self.status(url: url, outcome.stored)
+    }
+
+    func diagnose(url: String, name: String, oauth: OAuthSettings?) async -> [SignInCheck] {
+        let http = oauth?.allowPrivateNetworks == true ? FullHTTPSupport.privateNetworkHTTP : FullHTTPSupport.authorizationHTTP
+        let diagnosis = AuthorizationDiagnosis(
+            http: http,
+            storage: store,
+            registration: ClientRegistration(oauth),
+            machineClient: oauth?.grant == .clientCredentials,
+            login: name
+        )
+        return await diagnosis.run(serverURL: url).map { SignInCheck(name: $0.name, passed: $0.passed, detail: $0.detail, hint: $0.hint) }
+    }
+
+    func clientMetadataDocument(url: String, clientName: String) -> String {
+        JSONValue.object(ClientRegistration.metadataDocument(url: url, clientName: clientName)).serializedString(options: .prettyPrinted)
     }
 
     func logout(url: String) async throws -> Bool {

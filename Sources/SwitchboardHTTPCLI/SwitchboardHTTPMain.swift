@@ -1,3 +1,4 @@
+import MCPAuth
 import MCPAuthHTTP
 import MCPClient
 import MCPConnect
@@ -6,6 +7,7 @@ import MCPServerHTTP
 import MCPTransport
 import SwitchboardAuth
 import SwitchboardCommands
+import SwitchboardConfiguration
 import SwitchboardYAML
 
 /// `switchboard-http`: the same commands as `switchboard`, with HTTP client and server support.
@@ -21,20 +23,52 @@ enum SwitchboardHTTPMain {
 
 /// HTTP through Streamable HTTP and HTTP+SSE clients, and the Hummingbird endpoint.
 struct FullHTTPSupport: HTTPSupport {
-    /// One connector for the process, so that every connection to a server shares its sign-in.
-    static let sharedConnector = AuthorizingConnector(
-        base: StandardConnector(),
-        storage: tokenFile,
-        http: AuthorizationHTTPClient(),
-        environment: processEnvironment
-    )
+    /// The HTTP clients of the authorization flow, for the life of the process: one that keeps
+    /// to public addresses, one for servers allowed to reach private networks.
+    static let authorizationHTTP = AuthorizationHTTPClient()
+    static let privateNetworkHTTP = AuthorizationHTTPClient(policy: FetchPolicy(allowsPrivateNetworks: true))
 
     /// The token file, unless neither `XDG_CONFIG_HOME` nor `HOME` says where it goes.
     static let tokenFile: TokenFile? = TokenFile.defaultPath(environment: processEnvironment).map(TokenFile.init(path:))
 
     static var processEnvironment: [String: String] { CommandEnvironment.processEnvironment }
 
-    var connector: any EndpointConnector { Self.sharedConnector }
+    /// The connector for one command: every connection it makes to a server shares the
+    /// server's sign-in (one refresh, one browser step for all of them).
+    func connector(for configuration: SwitchboardConfiguration, signIn mode: SignInMode) -> any EndpointConnector {
+        var settings: [String: OAuthSettings] = [:]
+        for server in configuration.servers {
+            if let oauth = configuration.effectiveSettings(of: server).oauth { settings[server.name] = oauth }
+        }
+        let browser: BrowserSignIn? = Self.tokenFile.flatMap { file in
+            switch mode {
+            case .never: nil
+            case .browser, .url: Self.browserSignIn(file, presentation: mode == .browser ? .openBrowser : .showURL)
+            }
+        }
+        return AuthorizingConnector(
+            base: StandardConnector(),
+            storage: Self.tokenFile,
+            http: Self.authorizationHTTP,
+            privateNetworkHTTP: Self.privateNetworkHTTP,
+            environment: Self.processEnvironment,
+            settings: settings,
+            browser: browser,
+            trace: AuthorizationTrace.current.write
+        )
+    }
+
+    /// The browser step at the terminal. Commands keep stdout for their results: the URL goes
+    /// with the progress, to stderr.
+    static func browserSignIn(_ file: TokenFile, presentation: BrowserSignIn.Presentation) -> BrowserSignIn {
+        BrowserSignIn(
+            storage: file,
+            http: authorizationHTTP,
+            presentation: presentation,
+            show: { line in Terminal.error(line) },
+            progress: { line in Terminal.error(line) }
+        )
+    }
 
     var signIn: any SignInSupport {
         FileSignInSupport(store: Self.tokenFile ?? TokenFile(path: "switchboard-tokens.json"))
