@@ -15,6 +15,23 @@ enum Browser {
         return location
     }
 
+    /// POSTs an empty JSON object to `url`; the status.
+    static func post(_ url: String) async throws -> Int {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: "{}"))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            try? await client.shutdown()
+            return Int(response.status.code)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     /// GETs `url` without following redirects: status, headers and body text.
     static func get(_ url: String) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var configuration = HTTPClient.Configuration()

@@ -11,15 +11,23 @@ import Testing
 extension AuthorizationOverHTTP {
     @Suite("Sign-in scenarios against the Python SDK's authorization server")
     struct ConformanceScenarioTests {
-        /// Signs in to a fixture started with `arguments`; the outcome (or the error) and the
-        /// fixture's counts.
-        static func signIn(_ arguments: [String]) async throws -> (outcome: Result<SignIn.Outcome, AuthError>, counts: JSONObject) {
-            let peer = try await HTTPPeer(Peers.python) { port in [Peers.pythonScript("auth_server.py"), "--port", String(port)] + arguments }
-            defer { peer.stop() }
+        /// Signs in to `fixture` with the whole flow and the real loopback listener, the browser's
+        /// part done by an HTTP client.
+        static func signIn(
+            to fixture: AuthFixture,
+            registration: ClientRegistration = ClientRegistration(),
+            storage: TokenFile? = nil
+        ) async -> Result<SignIn.Outcome, AuthError> {
             let home = NSTemporaryDirectory() + "switchboard-scenario-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: home) }
             let http = AuthorizationHTTPClient()
-            let signIn = SignIn(serverURL: peer.url, serverName: "fixture", storage: TokenFile(path: home + "/tokens.json"), http: http)
+            let signIn = SignIn(
+                serverURL: fixture.url,
+                serverName: "fixture",
+                storage: storage ?? TokenFile(path: home + "/tokens.json"),
+                http: http,
+                registration: registration
+            )
             let outcome: Result<SignIn.Outcome, AuthError>
             do throws(AuthError) {
                 outcome = .success(
@@ -33,9 +41,16 @@ extension AuthorizationOverHTTP {
                 outcome = .failure(error)
             }
             await http.shutdown()
-            let (_, _, body) = try await Browser.get("http://127.0.0.1:\(peer.port)/counts")
-            guard case .object(let counts) = try JSONValue(parsing: body) else { throw Unexpected(body) }
-            return (outcome, counts)
+            return outcome
+        }
+
+        /// Signs in to a fixture started with `arguments`; the outcome (or the error) and the
+        /// fixture's counts.
+        static func signIn(_ arguments: [String]) async throws -> (outcome: Result<SignIn.Outcome, AuthError>, counts: JSONObject) {
+            try await AuthFixture.with(arguments) { fixture in
+                let outcome = await signIn(to: fixture)
+                return (outcome, try await fixture.counts())
+            }
         }
 
         @Test(

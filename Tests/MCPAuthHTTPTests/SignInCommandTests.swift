@@ -162,6 +162,47 @@ extension AuthorizationOverHTTP {
             }
         }
 
+        @Test("over the 2024-11-05 HTTP+SSE transport too: the stored token is sent, and refreshed once on a 401")
+        func legacyTransportRefresh() async throws {
+            try await AuthFixture.with(["--transport", "sse"]) { fixture in
+                let home = NSTemporaryDirectory() + "switchboard-sse-\(UUID().uuidString)"
+                defer { try? FileManager.default.removeItem(atPath: home) }
+                let url = fixture.base + "/sse"
+                let environment = ["XDG_CONFIG_HOME": home]
+                let login = try await SigningInCommand(arguments: ["login", "--url", url, "--no-browser"], environment: environment).run()
+                #expect(login.status == 0, "\(login.stderr)")
+                let config = home + "/servers.json"
+                try #"{"mcpServers": {"legacy": {"url": "\#(url)", "type": "sse"}}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+                let first = try await ExternalProcess.run(Peers.switchboard, ["call", "whoami", "--config", config], environment: environment)
+                #expect(first.status == 0, "\(first.stderr)")
+                #expect(first.stdout.contains("test-user"))
+                try await fixture.post("/expire")
+                let second = try await ExternalProcess.run(Peers.switchboard, ["call", "whoami", "--config", config], environment: environment)
+                #expect(second.status == 0, "\(second.stderr)")
+                #expect(try await fixture.counts().int("refreshes") == 1)
+            }
+        }
+
+        @Test("--trace tells what the sign-in did, with tokens as fingerprints and never themselves")
+        func traceMasksTokens() async throws {
+            try await Setup.with { setup async throws in
+                let login = try await setup.login()
+                #expect(login.status == 0, "\(login.stderr)")
+                let before = try #require(try await setup.stored().servers[setup.url])
+                try await setup.expireAccessTokens()
+                let call = try await setup.run(["call", "whoami", "--url", setup.url, "--trace"])
+                #expect(call.status == 0, "\(call.stderr)")
+                let after = try #require(try await setup.stored().servers[setup.url])
+                let lines = call.stderr.split(separator: "\n").filter { $0.hasPrefix("trace: authorization: ") }
+                #expect(lines.contains { $0.contains("refused \(TokenFingerprint.of(before.tokens.accessToken)) with HTTP 401") }, "\(lines)")
+                #expect(lines.contains { $0.contains("refreshed: \(TokenFingerprint.of(after.tokens.accessToken))") }, "\(lines)")
+                #expect(lines.contains { $0.contains("sending \(TokenFingerprint.of(after.tokens.accessToken))") }, "\(lines)")
+                for secret in [before.tokens.accessToken, before.tokens.refreshToken, after.tokens.accessToken, after.tokens.refreshToken] {
+                    #expect(!call.stderr.contains(secret ?? "-"))
+                }
+            }
+        }
+
         @Test("32 concurrent calls refused for an expired token share one refresh")
         func oneRefreshForConcurrentCalls() async throws {
             try await Setup.with { setup async throws in

@@ -28,20 +28,6 @@ struct FlowTests {
         )
     }
 
-    @Test("step-up asks for the union of what was requested and what is challenged, at most three times")
-    func stepUp() throws {
-        var stepUp = StepUp(requested: ["files:read"])
-        #expect(try stepUp.next(challenged: ["files:write"]) == ["files:read", "files:write"])
-        #expect(try stepUp.next(challenged: ["files:read", "admin"]) == ["files:read", "files:write", "admin"])
-        #expect(try stepUp.next(challenged: ["admin"]) == ["files:read", "files:write", "admin"])
-        do {
-            _ = try stepUp.next(challenged: ["more"])
-            Issue.record("a fourth step-up was allowed")
-        } catch {
-            #expect(error.code == .stepUpLimit)
-        }
-    }
-
     func request(issSupported: Bool = false, endpoint: String = "https://auth.example.com/authorize?tenant=1") throws -> AuthorizationRequest {
         var json = AuthorizationServerMetadataTests.document(issuer: "https://auth.example.com")
         json["authorization_endpoint"] = .string(endpoint)
