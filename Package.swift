@@ -168,7 +168,8 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
-        // Signing in from this machine: the token file, the loopback listener, the browser,
+        // Signing in from this machine: the token file or the Secret Service, the loopback
+        // listener, the browser,
         // and the connector that gives HTTP servers their stored sign-in.
         .target(
             name: "SwitchboardAuth",
@@ -177,6 +178,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sourceSettings

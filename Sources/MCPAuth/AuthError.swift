@@ -32,6 +32,9 @@ public struct AuthError: Error, Sendable, Hashable, CustomStringConvertible {
         case stepUpLimit
         /// The token store cannot be read or written, or holds something unreadable.
         case malformedStore
+        /// The token store cannot be reached at all (no Secret Service running, its collection
+        /// locked, `secret-tool` not installed).
+        case storeUnavailable
         /// There is no sign-in for the server, or it can no longer be renewed: someone has to
         /// sign in (`switchboard login NAME`).
         case signInRequired

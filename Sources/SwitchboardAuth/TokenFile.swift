@@ -10,7 +10,7 @@ import Musl
 
 /// The token store as a file only its owner can read: `tokens.json` under
 /// `$XDG_CONFIG_HOME/switchboard/` (else `~/.config/switchboard/`), written whole through a
-/// temporary file and a rename, with changes made under an exclusive `flock` on a lock file
+/// temporary file and a rename, with changes made under a ``CrossProcessLock`` on a lock file
 /// beside it, so that processes sharing it never lose each other's sign-ins.
 public struct TokenFile: TokenStorage {
     public let path: String
@@ -33,27 +33,18 @@ public struct TokenFile: TokenStorage {
     public func update<Result: Sendable>(
         _ body: (inout StoredAuthorizations) async throws(AuthError) -> Result
     ) async throws(AuthError) -> Result {
-        try createDirectory()
-        let lock = open(path + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw failure("cannot open the lock file \(path).lock") }
-        defer { close(lock) }
-        // Polled rather than blocking, so that a wait for another process never holds a thread
-        // of the cooperative pool.
-        while flock(lock, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { throw failure("cannot lock \(path).lock") }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        defer { flock(lock, LOCK_UN) }
-        var stored = try read()
-        let before = stored
-        let result = try await body(&stored)
-        if stored != before {
-            let text = stored.json.serializedString(options: .prettyPrinted) + "\n"
-            do { try TextFile.write(text, to: path, permissions: 0o600) } catch {
-                throw AuthError(.malformedStore, "cannot write the token store: \(error)")
+        try await CrossProcessLock(path: path + ".lock").withLock { () async throws(AuthError) -> Result in
+            var stored = try read()
+            let before = stored
+            let result = try await body(&stored)
+            if stored != before {
+                let text = stored.json.serializedString(options: .prettyPrinted) + "\n"
+                do { try TextFile.write(text, to: path, permissions: 0o600) } catch {
+                    throw AuthError(.malformedStore, "cannot write the token store: \(error)")
+                }
             }
+            return result
         }
-        return result
     }
 
     /// What the file holds; nothing when it does not exist. A file others can read is refused:
@@ -83,18 +74,5 @@ public struct TokenFile: TokenStorage {
         }
     }
 
-    private func createDirectory() throws(AuthError) {
-        let directory = TextFile.directory(of: path)
-        var partial = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o700) != 0, errno != EEXIST {
-                throw failure("cannot create \(partial)")
-            }
-        }
-    }
-
-    private func failure(_ what: String) -> AuthError {
-        AuthError(.malformedStore, "\(what): \(String(cString: strerror(errno)))")
-    }
+    private func failure(_ what: String) -> AuthError { CrossProcessLock.failure(what) }
 }
