@@ -20,7 +20,7 @@ import Synchronization
 /// the sign-in runs there and then; the same goes for a server asking for more scope.
 public final class AuthorizingConnector: EndpointConnector {
     let base: any EndpointConnector
-    let storage: TokenFile?
+    let storage: (any TokenStorage)?
     let environment: [String: String]
     /// Each server's `"oauth"` settings, by name.
     let settings: [String: OAuthSettings]
@@ -35,7 +35,7 @@ public final class AuthorizingConnector: EndpointConnector {
 
     public init(
         base: any EndpointConnector,
-        storage: TokenFile?,
+        storage: (any TokenStorage)?,
         http: AuthorizationHTTPClient,
         privateNetworkHTTP: AuthorizationHTTPClient,
         environment: [String: String],

@@ -22,13 +22,23 @@ struct SignInTarget: ParsableArguments {
         guard (name == nil) != (url == nil) else { throw ValidationError("name a configured server, or give --url") }
     }
 
-    /// The server's URL, its name in the configuration (nil for `--url`), and its `oauth` settings.
-    func resolve() throws(ConfigurationProblem) -> (url: String, name: String?, oauth: OAuthSettings?) {
+    /// What a sign-in command acts on.
+    struct Resolved {
+        var url: String
+        /// Its name in the configuration; nil for `--url`.
+        var name: String?
+        var oauth: OAuthSettings?
+        var tokenStore: TokenStoreKind
+    }
+
+    /// The server's URL, its name in the configuration, its `oauth` settings, and where its
+    /// sign-in is kept.
+    func resolve() throws(ConfigurationProblem) -> Resolved {
         if let url {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationProblem("--url must be an http:// or https:// URL, not '\(url)'")
             }
-            return (url, nil, nil)
+            return Resolved(url: url, tokenStore: try ConfigurationFiles.tokenStore(forFileAt: config))
         }
         guard let name else { preconditionFailure("validate() requires a name or --url") }
         // Parsed, not made with init(): an argument wrapper that was never decoded cannot be read.
@@ -45,7 +55,12 @@ struct SignInTarget: ParsableArguments {
                 "server \"\(name)\" is a stdio server; sign-in is for HTTP servers (a stdio server takes its credentials from \"env\")"
             )
         }
-        return (url, name, selection.configuration.effectiveSettings(of: definition).oauth)
+        return Resolved(
+            url: url,
+            name: name,
+            oauth: selection.configuration.effectiveSettings(of: definition).oauth,
+            tokenStore: selection.configuration.tokenStore ?? .file
+        )
     }
 }
 
@@ -75,13 +90,14 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (url, name, oauth) = try target.resolve()
+            let target = try target.resolve()
+            let (url, oauth) = (target.url, target.oauth)
             let http = try CommandEnvironment.requireHTTP()
             let status: SignInStatus
             do {
-                status = try await http.signIn.login(
+                status = try await http.signIn(store: target.tokenStore).login(
                     url: url,
-                    name: name,
+                    name: target.name,
                     scopes: scope.map { $0.split(separator: " ").map(String.init) },
                     oauth: oauth,
                     openBrowser: !noBrowser,
@@ -113,11 +129,11 @@ struct LogoutCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (url, _, _) = try target.resolve()
+            let target = try target.resolve()
             let http = try CommandEnvironment.requireHTTP()
             do {
-                let removed = try await http.signIn.logout(url: url)
-                Terminal.error(removed ? "signed out of \(url)" : "there was no sign-in for \(url)")
+                let removed = try await http.signIn(store: target.tokenStore).logout(url: target.url)
+                Terminal.error(removed ? "signed out of \(target.url)" : "there was no sign-in for \(target.url)")
             } catch {
                 throw SignInFailure(description: "\(error)")
             }
@@ -143,11 +159,18 @@ struct AuthStatusCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The configuration file whose \"tokenStore\" to read (default: the usual search).", valueName: "file")
+    )
+    var config: String?
+
     func run() async throws {
         try await reporting {
             let http = try CommandEnvironment.requireHTTP()
+            let signIn = http.signIn(store: try ConfigurationFiles.tokenStore(forFileAt: config))
             let statuses: [SignInStatus]
-            do { statuses = try await http.signIn.status() } catch { throw SignInFailure(description: "\(error)") }
+            do { statuses = try await signIn.status() } catch { throw SignInFailure(description: "\(error)") }
             if output.json {
                 let items: [JSONValue] = statuses.map { status in
                     var object: JSONObject = [
@@ -160,14 +183,14 @@ struct AuthStatusCommand: AsyncParsableCommand {
                     return .object(object)
                 }
                 Terminal.output(
-                    JSONValue.object(["store": .string(http.signIn.storeLocation), "signIns": .array(items)]).serializedString(
+                    JSONValue.object(["store": .string(signIn.storeLocation), "signIns": .array(items)]).serializedString(
                         options: .prettyPrinted
                     )
                 )
                 return
             }
             guard !statuses.isEmpty else {
-                Terminal.output("no sign-ins stored in \(http.signIn.storeLocation)")
+                Terminal.output("no sign-ins stored in \(signIn.storeLocation)")
                 return
             }
             var table = TextTable("server", "url", "authorization server", "scopes", "token", "refresh")
@@ -227,7 +250,7 @@ struct ClientMetadataCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let http = try CommandEnvironment.requireHTTP()
-            Terminal.output(http.signIn.clientMetadataDocument(url: url, clientName: clientName))
+            Terminal.output(http.clientMetadataDocument(url: url, clientName: clientName))
         }
     }
 }

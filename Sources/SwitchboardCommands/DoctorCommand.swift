@@ -49,7 +49,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 servers = [one]
             }
             // A diagnosis reports what a sign-in lacks; it never starts one.
-            let connector = try server.connector(for: SwitchboardConfiguration(file: configuration.file, servers: servers), signIn: .never)
+            let connector = try server.connector(
+                for: SwitchboardConfiguration(file: configuration.file, servers: servers, tokenStore: configuration.tokenStore),
+                signIn: .never
+            )
             // Every server at once (a hung one costs its timeout, not everyone's); reported in file order.
             var results: [String: [Step]] = [:]
             await withTaskGroup(of: (String, [Step]).self) { group in
@@ -126,7 +129,13 @@ struct DoctorCommand: AsyncParsableCommand {
         } catch {
             let step = Self.diagnose(error, endpoint: endpoint, server: definition.name)
             if step.name == "authorization", case .http(let url, _, _) = endpoint, let http = CommandEnvironment.http {
-                steps += await signInSteps(url: url, definition: definition, settings: settings, refusal: error, http: http)
+                steps += await signInSteps(
+                    url: url,
+                    definition: definition,
+                    settings: settings,
+                    refusal: error,
+                    signIn: http.signIn(store: configuration.tokenStore ?? .file)
+                )
             } else {
                 steps.append(step)
             }
@@ -179,9 +188,9 @@ struct DoctorCommand: AsyncParsableCommand {
         definition: ServerDefinition,
         settings: ServerSettings,
         refusal: MCPError,
-        http: any HTTPSupport
+        signIn: any SignInSupport
     ) async -> [Step] {
-        let checks = await http.signIn.diagnose(url: url, name: definition.name, oauth: settings.oauth)
+        let checks = await signIn.diagnose(url: url, name: definition.name, oauth: settings.oauth)
         var steps = checks.map { Step(name: $0.name, passed: $0.passed, detail: $0.detail, hint: $0.hint) }
         if checks.allSatisfy(\.passed) {
             let status = refusal.transportError?.httpStatus

@@ -30,8 +30,11 @@ public protocol HTTPSupport: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws
 
-    /// Signing in to protected HTTP servers, and the stored sign-ins.
-    var signIn: any SignInSupport { get }
+    /// Signing in to protected HTTP servers, and the sign-ins stored in `store`.
+    func signIn(store: TokenStoreKind) -> any SignInSupport
+
+    /// The Client ID Metadata Document to publish at `url` (pretty-printed JSON).
+    func clientMetadataDocument(url: String, clientName: String) -> String
 }
 
 /// What a command does when an HTTP server asks for a sign-in it does not have, or for more
@@ -97,7 +100,7 @@ public struct SignInStatus: Sendable {
 }
 
 /// What `login`, `logout` and `auth status` need (in `switchboard-http`: the authorization
-/// flow, the loopback listener and the token file).
+/// flow, the loopback listener and the token store).
 public protocol SignInSupport: Sendable {
     /// Signs in to the server at `url` as its `oauth` settings say, printing the authorization
     /// URL with `show` when the browser cannot be opened (or `openBrowser` is false), and
@@ -124,9 +127,6 @@ public protocol SignInSupport: Sendable {
 
     /// Why signing in to the server at `url` fails, step by step (`doctor`).
     func diagnose(url: String, name: String, oauth: OAuthSettings?) async -> [SignInCheck]
-
-    /// The Client ID Metadata Document to publish at `url` (pretty-printed JSON).
-    func clientMetadataDocument(url: String, clientName: String) -> String
 }
 
 /// What the running binary adds to the command tree: HTTP and YAML in `switchboard-http`,

@@ -176,7 +176,12 @@ struct ServerOptions: ParsableArguments {
         if let url {
             let headers = Dictionary(headerPairs.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             let server = ServerDefinition(name: Self.adHocName(url: url), endpoints: [.http(url: url, headers: headers, transport: .automatic)])
-            return Selection(configuration: SwitchboardConfiguration(file: file, servers: [server]), only: server.name, adHoc: true, description: url)
+            let configuration = SwitchboardConfiguration(
+                file: file,
+                servers: [server],
+                tokenStore: try ConfigurationFiles.tokenStore(forFileAt: config)
+            )
+            return Selection(configuration: configuration, only: server.name, adHoc: true, description: url)
         }
         let loader = ConfigurationFiles.loader
         guard let path = loader.locate(explicit: config)?.path else {
@@ -379,9 +384,35 @@ struct OutputOptions: ParsableArguments {
 /// Loading configuration files for the command line.
 enum ConfigurationFiles {
     /// The checked configuration at `path`; its errors, each on a line, when it has any.
+    /// Its token store is the one it will be: ``tokenStore(configured:)``.
     static func load(_ path: String) throws(ConfigurationProblem) -> SwitchboardConfiguration {
         let loader = try loader(reading: path)
-        do throws(ConfigError) { return try loader.load(path) } catch { throw ConfigurationProblem(error.description) }
+        var configuration: SwitchboardConfiguration
+        do throws(ConfigError) { configuration = try loader.load(path) } catch { throw ConfigurationProblem(error.description) }
+        configuration.tokenStore = try tokenStore(configured: configuration.tokenStore)
+        return configuration
+    }
+
+    /// Where sign-ins are kept: `SWITCHBOARD_TOKEN_STORE`, else `configured` (a file's
+    /// `"tokenStore"`), else the token file.
+    static func tokenStore(configured: TokenStoreKind?) throws(ConfigurationProblem) -> TokenStoreKind {
+        let variable = TokenStoreKind.environmentVariable
+        guard let text = Terminal.environment[variable], !text.isEmpty else { return configured ?? .file }
+        guard let kind = TokenStoreKind(rawValue: text) else {
+            let names = TokenStoreKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationProblem("\(variable) must be one of \(names), not \"\(text)\"")
+        }
+        return kind
+    }
+
+    /// Where sign-ins are kept, for a command without a configuration of its own (`--url`,
+    /// `auth status`): the store the file `explicit` names, else the one in the file the usual
+    /// search finds. A file found by the search that cannot be read is passed over, since the
+    /// command never asked for it; `explicit` has to read.
+    static func tokenStore(forFileAt explicit: String?) throws(ConfigurationProblem) -> TokenStoreKind {
+        if let explicit { return try load(explicit).tokenStore ?? .file }
+        let configured = loader.locate(explicit: nil).flatMap { located in try? loader.load(located.path).tokenStore }
+        return try tokenStore(configured: configured)
     }
 
     /// A loader able to read `path`: for YAML, the lean binary hands the command to `switchboard-http`.

@@ -15,6 +15,8 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public var separator: String
     /// Settings every server takes unless it sets its own.
     public var defaults: ServerSettings
+    /// Where sign-ins are kept (`"tokenStore"`); nil: the file, unless the environment says.
+    public var tokenStore: TokenStoreKind?
     /// What the file said that is worth a look but does not stop it being used.
     public var warnings: [ConfigDiagnostic]
 
@@ -23,12 +25,14 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
         servers: [ServerDefinition],
         separator: String = "__",
         defaults: ServerSettings = ServerSettings(),
+        tokenStore: TokenStoreKind? = nil,
         warnings: [ConfigDiagnostic] = []
     ) {
         self.file = file
         self.servers = servers
         self.separator = separator
         self.defaults = defaults
+        self.tokenStore = tokenStore
         self.warnings = warnings
     }
 
@@ -42,6 +46,17 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public func effectiveSettings(of server: ServerDefinition) -> ServerSettings {
         server.settings.over(defaults)
     }
+}
+
+/// Where the tokens of sign-ins are kept.
+public enum TokenStoreKind: String, Sendable, Hashable, CaseIterable {
+    /// `tokens.json` in the configuration folder, readable only by its owner.
+    case file
+    /// The desktop's Secret Service (GNOME Keyring, KWallet, KeePassXC), through libsecret.
+    case secretService = "secret-service"
+
+    /// The variable that chooses the store for every command, over the configuration.
+    public static let environmentVariable = "SWITCHBOARD_TOKEN_STORE"
 }
 
 /// One logical server: a name, and one endpoint or several replicas of it.

@@ -30,7 +30,7 @@ public struct ConfigurationReader: Sendable {
         "balancing", "health", "restart", "oauth",
     ]
     static let serverOnlySettingKeys: Set<String> = ["replicas", "bearerToken", "headers"]
-    static let topLevelSettingKeys: Set<String> = ["separator"]
+    static let topLevelSettingKeys: Set<String> = ["separator", "tokenStore"]
     static let topLevelKeys: Set<String> = ["mcpServers", "servers", "inputs", "switchboard", "$schema", "mcp"]
 
     /// Reads `document` (from `file`) into a configuration, or throws every error found.
@@ -157,6 +157,14 @@ public struct ConfigurationReader: Sendable {
                 } else {
                     configuration.separator = text
                 }
+            }
+        }
+        if let value = object["tokenStore"], let text = context.string(value, at: pointer + "/tokenStore", "\"tokenStore\"") {
+            if let kind = TokenStoreKind(rawValue: text) {
+                configuration.tokenStore = kind
+            } else {
+                let names = TokenStoreKind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+                context.error(pointer + "/tokenStore", "\"tokenStore\" must be \(names), not \"\(text)\"")
             }
         }
         configuration.defaults = Self.readSettings(object, at: pointer, where: "", &context)

@@ -14,7 +14,9 @@ extension SwitchboardConfiguration {
             entry["switchboard"] = .object(Self.summary(of: effectiveSettings(of: server)))
             entries[server.name] = .object(entry)
         }
-        return ["file": .string(file), "separator": .string(separator), "mcpServers": .object(entries)]
+        var summary: JSONObject = ["file": .string(file), "separator": .string(separator), "mcpServers": .object(entries)]
+        if let tokenStore { summary["tokenStore"] = .string(tokenStore.rawValue) }
+        return .object(summary)
     }
 
     static func redacted(_ endpoint: Endpoint) -> JSONObject {

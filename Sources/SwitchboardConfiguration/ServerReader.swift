@@ -43,7 +43,8 @@ struct ServerReader {
             if case .object(let object) = value {
                 let known = ConfigurationReader.settingKeys.union(ConfigurationReader.serverOnlySettingKeys)
                 for key in object.keys where !known.contains(key) {
-                    let note = key == "separator" ? "; the separator is set once, in the top-level \"switchboard\"" : ""
+                    let note =
+                        ConfigurationReader.topLevelSettingKeys.contains(key) ? "; \"\(key)\" is set once, in the top-level \"switchboard\"" : ""
                     context.unknownKey(
                         settingsPointer + "/" + JSONPointer.escape(key),
                         key,

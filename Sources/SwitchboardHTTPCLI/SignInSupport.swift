@@ -1,15 +1,13 @@
-import JSONCore
 import MCPAuth
 import MCPAuthHTTP
 import SwitchboardAuth
 import SwitchboardCommands
 import SwitchboardConfiguration
 
-/// `login`, `logout` and `auth status` over the token file and the authorization flow.
-struct FileSignInSupport: SignInSupport {
-    let store: TokenFile
-
-    var storeLocation: String { store.path }
+/// `login`, `logout` and `auth status` over a token store and the authorization flow.
+struct StoredSignInSupport: SignInSupport {
+    let store: any TokenStorage
+    let storeLocation: String
 
     func login(
         url: String,
@@ -63,10 +61,6 @@ struct FileSignInSupport: SignInSupport {
             login: name
         )
         return await diagnosis.run(serverURL: url).map { SignInCheck(name: $0.name, passed: $0.passed, detail: $0.detail, hint: $0.hint) }
-    }
-
-    func clientMetadataDocument(url: String, clientName: String) -> String {
-        JSONValue.object(ClientRegistration.metadataDocument(url: url, clientName: clientName)).serializedString(options: .prettyPrinted)
     }
 
     func logout(url: String) async throws -> Bool {

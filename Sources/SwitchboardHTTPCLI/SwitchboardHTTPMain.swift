@@ -1,3 +1,4 @@
+import JSONCore
 import MCPAuth
 import MCPAuthHTTP
 import MCPClient
@@ -28,10 +29,24 @@ struct FullHTTPSupport: HTTPSupport {
     static let authorizationHTTP = AuthorizationHTTPClient()
     static let privateNetworkHTTP = AuthorizationHTTPClient(policy: FetchPolicy(allowsPrivateNetworks: true))
 
-    /// The token file, unless neither `XDG_CONFIG_HOME` nor `HOME` says where it goes.
-    static let tokenFile: TokenFile? = TokenFile.defaultPath(environment: processEnvironment).map(TokenFile.init(path:))
+    /// The folder sign-ins are kept in (`$XDG_CONFIG_HOME/switchboard`, else
+    /// `~/.config/switchboard`), unless neither variable says where it is.
+    static let configurationFolder: String? = TokenFile.defaultPath(environment: processEnvironment).map(TextFile.directory(of:))
 
     static var processEnvironment: [String: String] { CommandEnvironment.processEnvironment }
+
+    /// The store `kind` names, in the configuration folder, and how to name it to a person.
+    static func tokenStorage(_ kind: TokenStoreKind) -> (storage: any TokenStorage, location: String)? {
+        guard let folder = configurationFolder else { return nil }
+        switch kind {
+        case .file:
+            let file = TokenFile(path: folder + "/tokens.json")
+            return (file, file.path)
+        case .secretService:
+            let store = SecretServiceStore(directory: folder)
+            return (store, store.description)
+        }
+    }
 
     /// The connector for one command: every connection it makes to a server shares the
     /// server's sign-in (one refresh, one browser step for all of them).
@@ -40,15 +55,16 @@ struct FullHTTPSupport: HTTPSupport {
         for server in configuration.servers {
             if let oauth = configuration.effectiveSettings(of: server).oauth { settings[server.name] = oauth }
         }
-        let browser: BrowserSignIn? = Self.tokenFile.flatMap { file in
+        let storage = Self.tokenStorage(configuration.tokenStore ?? .file)?.storage
+        let browser: BrowserSignIn? = storage.flatMap { storage in
             switch mode {
             case .never: nil
-            case .browser, .url: Self.browserSignIn(file, presentation: mode == .browser ? .openBrowser : .showURL)
+            case .browser, .url: Self.browserSignIn(storage, presentation: mode == .browser ? .openBrowser : .showURL)
             }
         }
         return AuthorizingConnector(
             base: StandardConnector(),
-            storage: Self.tokenFile,
+            storage: storage,
             http: Self.authorizationHTTP,
             privateNetworkHTTP: Self.privateNetworkHTTP,
             environment: Self.processEnvironment,
@@ -60,9 +76,9 @@ struct FullHTTPSupport: HTTPSupport {
 
     /// The browser step at the terminal. Commands keep stdout for their results: the URL goes
     /// with the progress, to stderr.
-    static func browserSignIn(_ file: TokenFile, presentation: BrowserSignIn.Presentation) -> BrowserSignIn {
+    static func browserSignIn(_ storage: any TokenStorage, presentation: BrowserSignIn.Presentation) -> BrowserSignIn {
         BrowserSignIn(
-            storage: file,
+            storage: storage,
             http: authorizationHTTP,
             presentation: presentation,
             show: { line in Terminal.error(line) },
@@ -70,8 +86,13 @@ struct FullHTTPSupport: HTTPSupport {
         )
     }
 
-    var signIn: any SignInSupport {
-        FileSignInSupport(store: Self.tokenFile ?? TokenFile(path: "switchboard-tokens.json"))
+    func signIn(store kind: TokenStoreKind) -> any SignInSupport {
+        let store = Self.tokenStorage(kind) ?? (TokenFile(path: "switchboard-tokens.json"), "switchboard-tokens.json")
+        return StoredSignInSupport(store: store.storage, storeLocation: store.location)
+    }
+
+    func clientMetadataDocument(url: String, clientName: String) -> String {
+        JSONValue.object(ClientRegistration.metadataDocument(url: url, clientName: clientName)).serializedString(options: .prettyPrinted)
     }
 
     func serve(

@@ -106,4 +106,19 @@ struct OAuthSettingsTests {
         let stdio = errors(#"{"mcpServers": {"s": {"command": "x", "switchboard": {"oauth": {"scopes": ["a"]}}}}}"#)
         #expect(stdio.contains { $0.contains("\"oauth\" applies to HTTP servers") }, "\(stdio)")
     }
+
+    @Test("\"tokenStore\" names the file or the Secret Service, once, at the top level")
+    func tokenStore() throws {
+        let servers = #""mcpServers": {"open": {"url": "https://open.example/mcp"}}"#
+        #expect(try load(#"{"switchboard": {"tokenStore": "secret-service"}, \#(servers)}"#).tokenStore == .secretService)
+        #expect(try load(#"{"switchboard": {"tokenStore": "file"}, \#(servers)}"#).tokenStore == .file)
+        #expect(try load("{\(servers)}").tokenStore == nil)
+        #expect(
+            errors(#"{"switchboard": {"tokenStore": "keychain"}, \#(servers)}"#).contains {
+                $0.contains(#""tokenStore" must be "file" or "secret-service", not "keychain""#)
+            }
+        )
+        let misplaced = errors(#"{"mcpServers": {"open": {"url": "https://open.example/mcp", "switchboard": {"tokenStore": "file"}}}}"#)
+        #expect(misplaced.contains { $0.contains(#""tokenStore" is set once, in the top-level "switchboard""#) }, "\(misplaced)")
+    }
 }
