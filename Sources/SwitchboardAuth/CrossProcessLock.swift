@@ -1,4 +1,4 @@
-public import MCPAuth
+import MCPAuth
 import SwitchboardConfiguration
 
 #if canImport(Glibc)

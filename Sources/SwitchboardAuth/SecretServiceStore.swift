@@ -106,7 +106,7 @@ public struct SecretServiceStore: TokenStorage, CustomStringConvertible {
                 case .exited(let code): code
                 default: nil
                 }
-            return Run(status: status, output: outcome.standardOutput ?? "", error: outcome.standardError ?? "")
+            return Run(status: status, output: outcome.standardOutput, error: outcome.standardError)
         } catch {
             throw AuthError(
                 .storeUnavailable,
