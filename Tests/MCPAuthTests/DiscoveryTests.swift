@@ -259,4 +259,55 @@ struct FetchPolicyTests {
         #expect(try lenient.check("https://10.0.0.5/").host == "10.0.0.5")
         #expect(throws: AuthError.self) { try lenient.check("http://10.0.0.5/") }
     }
+
+    @Test(
+        "addresses are judged by their bytes: every special-purpose range, IPv4 inside IPv6 included",
+        arguments: [
+            ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"), ("::1", "loopback"), ("10.2.3.4", "private"),
+            ("172.16.0.1", "private"), ("172.31.255.255", "private"), ("192.168.0.1", "private"), ("169.254.169.254", "link-local"),
+            ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("100.64.0.1", "shared (carrier-grade NAT)"), ("224.0.0.1", "multicast"),
+            ("255.255.255.255", "reserved"), ("fd12::1", "private"), ("fc00::1", "private"), ("fe80::1%eth0", "link-local"),
+            ("ff02::1", "multicast"), ("::ffff:10.0.0.1", "private"), ("::ffff:127.0.0.1", "loopback"), ("64:ff9b::a9fe:a9fe", "link-local"),
+            ("2002:c0a8:0101::1", "private"), ("[::ffff:169.254.1.1]", "link-local"),
+            ("8.8.8.8", "global"), ("172.32.0.1", "global"), ("100.128.0.1", "global"), ("2606:4700::1111", "global"),
+            ("::ffff:8.8.4.4", "global"),
+        ]
+    )
+    func ranges(literal: String, expected: String) throws {
+        let address = try #require(IPAddress(literal: literal))
+        #expect((address.range?.rawValue ?? "global") == expected)
+    }
+
+    @Test("only strict literals are addresses; anything else is a name, resolved and judged by what it resolves to")
+    func literals() {
+        for name in ["0x7f000001", "2130706433", "0177.0.0.1", "127.1", "127.000.000.001", "example.com", "[::1"] {
+            #expect(IPAddress(literal: name) == nil, "\(name)")
+        }
+        #expect(IPAddress(literal: "[2001:db8::1]")?.description == "2001:db8::1")
+        #expect(IPAddress(literal: "::ffff:10.0.0.1")?.bytes.count == 16)
+    }
+
+    @Test("resolved addresses: all must pass; loopback only for a URL naming this machine, which must resolve there only")
+    func resolved() throws {
+        let policy = FetchPolicy()
+        let named = try AbsoluteURL("https://auth.example.com/x")
+        let global = try #require(IPAddress(literal: "93.184.216.34"))
+        let privateAddress = try #require(IPAddress(literal: "10.0.0.7"))
+        let loopback = try #require(IPAddress(literal: "127.0.0.1"))
+        #expect(throws: Never.self) { try policy.check(resolved: [global], of: named) }
+        // One bad address among good ones is enough: the connection may use any of them.
+        let mixed = #expect(throws: AuthError.self) { try policy.check(resolved: [global, privateAddress], of: named) }
+        #expect(mixed?.message.contains("goes to 10.0.0.7, a private address") == true)
+        #expect(throws: AuthError.self) { try policy.check(resolved: [loopback], of: named) }
+        #expect(throws: AuthError.self) { try policy.check(resolved: [], of: named) }
+
+        let local = try AbsoluteURL("http://localhost:8080/")
+        #expect(throws: Never.self) { try policy.check(resolved: [loopback, try #require(IPAddress(literal: "::1"))], of: local) }
+        let escaped = #expect(throws: AuthError.self) { try policy.check(resolved: [global], of: local) }
+        #expect(escaped?.message.contains("names this machine") == true)
+
+        let lenient = FetchPolicy(allowsPrivateNetworks: true)
+        #expect(throws: Never.self) { try lenient.check(resolved: [privateAddress, loopback], of: named) }
+        #expect(throws: AuthError.self) { try lenient.check(resolved: [try #require(IPAddress(literal: "0.0.0.0"))], of: named) }
+    }
 }

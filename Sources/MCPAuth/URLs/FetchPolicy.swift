@@ -1,7 +1,7 @@
 /// Which URLs discovery, registration and token requests may reach (the security best
-/// practices' SSRF rules): `https`, or `http` to this machine; no literal address in a private,
-/// link-local or unspecified range unless the configuration allows private networks; and at
-/// most a few redirects, each hop checked like the first.
+/// practices' SSRF rules): `https`, or `http` to this machine; no address, written or
+/// resolved, in a private, link-local or other reserved range unless the configuration allows
+/// private networks; and at most a few redirects, each hop checked like the first.
 public struct FetchPolicy: Sendable, Hashable {
     /// Whether private addresses (10/8, 172.16/12, 192.168/16, fc00::/7) may be reached.
     public var allowsPrivateNetworks: Bool
@@ -25,35 +25,34 @@ public struct FetchPolicy: Sendable, Hashable {
         guard url.isSecure else {
             throw AuthError(.invalidURL, "\(text) is plain http to another machine; authorization traffic goes over https only")
         }
-        if !allowsPrivateNetworks, !url.isLoopback, let range = Self.reservedRange(of: url.host) {
-            throw AuthError(
-                .invalidURL,
-                "\(text) is in a \(range) address range; set \"allowPrivateNetworks\": true for this server to allow it"
-            )
-        }
+        if let address = IPAddress(literal: url.host) { try check(resolved: [address], of: url) }
         return url
     }
 
-    /// The kind of range a literal address is in, if it is one that must not be reached from
-    /// discovery: private, link-local (cloud metadata services live there), or unspecified.
-    static func reservedRange(of host: String) -> String? {
-        let host = host.lowercased()
-        if host.hasPrefix("[") {
-            let address = host.dropFirst().prefix { $0 != "]" }
-            if address == "::" { return "unspecified" }
-            if address.hasPrefix("fe8") || address.hasPrefix("fe9") || address.hasPrefix("fea") || address.hasPrefix("feb") { return "link-local" }
-            if address.hasPrefix("fc") || address.hasPrefix("fd") { return "private" }
-            if address.hasPrefix("::ffff:") { return reservedRange(of: String(address.dropFirst(7))) }
-            return nil
-        }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-        guard octets.count == 4, host.split(separator: ".", omittingEmptySubsequences: false).count == 4 else { return nil }
-        switch (octets[0], octets[1]) {
-        case (10, _), (172, 16...31), (192, 168): return "private"
-        case (169, 254): return "link-local"
-        case (0, _): return "unspecified"
-        case (100, 64...127): return "shared (carrier-grade NAT)"
-        default: return nil
+    /// Checks the addresses the host of `url` (passed by ``check(_:)``) resolved to; every one
+    /// must pass, since the connection may use any. Private, link-local and other reserved
+    /// ranges are refused unless private networks are allowed; loopback only for a URL that
+    /// names this machine, and a URL that names this machine must resolve to nothing else
+    /// (plain http goes nowhere but here).
+    public func check(resolved addresses: [IPAddress], of url: AbsoluteURL) throws(AuthError) {
+        guard !addresses.isEmpty else { throw AuthError(.unreachable, "\(url.host) resolved to no address") }
+        for address in addresses {
+            switch address.range {
+            case nil:
+                if url.isLoopback && url.scheme != "https" {
+                    throw AuthError(
+                        .invalidURL,
+                        "\(url) names this machine but \(url.host) resolves to \(address); plain http goes to this machine only"
+                    )
+                }
+            case .loopback where url.isLoopback:
+                continue
+            case .some(let range):
+                if allowsPrivateNetworks && range != .unspecified && range != .multicast { continue }
+                let hint =
+                    allowsPrivateNetworks ? "" : "; set \"allowPrivateNetworks\": true for this server if it is meant to reach its own network"
+                throw AuthError(.invalidURL, "\(url) goes to \(address), a \(range.rawValue) address\(hint)")
+            }
         }
     }
 }

@@ -23,7 +23,9 @@ public final class AuthorizationHTTPClient: Sendable {
     }
 
     public let policy: FetchPolicy
+    /// For URLs that write their address, or name this machine.
     private let client: HTTPClient
+    private let configuration: HTTPClient.Configuration
     private let timeout: Duration
 
     public init(policy: FetchPolicy = FetchPolicy(), timeout: Duration = .seconds(30)) {
@@ -32,6 +34,7 @@ public final class AuthorizationHTTPClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
+        self.configuration = configuration
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -75,7 +78,39 @@ public final class AuthorizationHTTPClient: Sendable {
     }
 
     private func send(method: HTTPMethod, url: String, headers: [(name: String, value: String)], body: [UInt8]?) async throws(AuthError) -> Answer {
-        _ = try policy.check(url)
+        let checked = try policy.check(url)
+        // A name is resolved and its addresses checked here, then the connection is made to the
+        // address checked, so that a second lookup (DNS rebinding) cannot send it elsewhere.
+        // A name of this machine (`localhost`) is left to the connection once all its
+        // addresses are checked to be this machine's: the connection tries each, as a server
+        // may listen on one family only.
+        let host = checked.host.hasPrefix("[") ? String(checked.host.dropFirst().dropLast()) : checked.host
+        guard IPAddress(literal: host) == nil else {
+            return try await send(method: method, url: url, headers: headers, body: body, with: client)
+        }
+        let addresses = try await HostResolution.addresses(of: host)
+        try policy.check(resolved: addresses, of: checked)
+        if checked.isLoopback { return try await send(method: method, url: url, headers: headers, body: body, with: client) }
+        // IPv4 first where there is one: reachable on more networks than IPv6.
+        let target = addresses.first(where: \.isIPv4) ?? addresses[0]
+        var configuration = self.configuration
+        configuration.dnsOverride = [host: target.description, host.lowercased(): target.description]
+        let pinned = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let answer: Result<Answer, AuthError>
+        do { answer = .success(try await send(method: method, url: url, headers: headers, body: body, with: pinned)) } catch {
+            answer = .failure(error)
+        }
+        try? await pinned.shutdown()
+        return try answer.get()
+    }
+
+    private func send(
+        method: HTTPMethod,
+        url: String,
+        headers: [(name: String, value: String)],
+        body: [UInt8]?,
+        with client: HTTPClient
+    ) async throws(AuthError) -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
