@@ -24,21 +24,23 @@ struct SignInTarget: ParsableArguments {
 
     /// What a sign-in command acts on.
     struct Resolved {
-        var url: String
+        /// The HTTP endpoints: one, or each replica's where they differ (a token is for one
+        /// server's URL, so each needs its own sign-in).
+        var urls: [String]
         /// Its name in the configuration; nil for `--url`.
         var name: String?
         var oauth: OAuthSettings?
         var tokenStore: TokenStoreKind
     }
 
-    /// The server's URL, its name in the configuration, its `oauth` settings, and where its
-    /// sign-in is kept.
+    /// The server's URLs, its name in the configuration, its `oauth` settings, and where its
+    /// sign-ins are kept.
     func resolve() throws(ConfigurationProblem) -> Resolved {
         if let url {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationProblem("--url must be an http:// or https:// URL, not '\(url)'")
             }
-            return Resolved(url: url, tokenStore: try ConfigurationFiles.tokenStore(forFileAt: config))
+            return Resolved(urls: [url], tokenStore: try ConfigurationFiles.tokenStore(forFileAt: config))
         }
         guard let name else { preconditionFailure("validate() requires a name or --url") }
         // Parsed, not made with init(): an argument wrapper that was never decoded cannot be read.
@@ -50,13 +52,17 @@ struct SignInTarget: ParsableArguments {
         guard let definition = selection.configuration.server(named: name) else {
             throw ConfigurationProblem("no server named \"\(name)\" in \(selection.configuration.file)")
         }
-        guard case .http(let url, _, _) = definition.primary else {
+        var urls: [String] = []
+        for endpoint in definition.endpoints {
+            if case .http(let url, _, _) = endpoint, !urls.contains(url) { urls.append(url) }
+        }
+        guard !urls.isEmpty else {
             throw ConfigurationProblem(
                 "server \"\(name)\" is a stdio server; sign-in is for HTTP servers (a stdio server takes its credentials from \"env\")"
             )
         }
         return Resolved(
-            url: url,
+            urls: urls,
             name: name,
             oauth: selection.configuration.effectiveSettings(of: definition).oauth,
             tokenStore: selection.configuration.tokenStore ?? .file
@@ -72,8 +78,10 @@ struct LoginCommand: AsyncParsableCommand {
         discussion: """
             Finds the server's authorization server, registers Switchboard with it when needed,
             opens the browser at its sign-in page and waits for it to come back to a listener on
-            127.0.0.1. The tokens are stored in a file only you can read (see `auth status`) and
-            refreshed before they expire; every command, the hub and its replicas use them.
+            127.0.0.1. The tokens are stored in a file only you can read, or in the Secret
+            Service with "tokenStore": "secret-service" (see `auth status`), and refreshed before
+            they expire; every command and the hub use them. A server whose replicas have
+            different URLs is signed in to at each, one after the other.
             """
     )
 
@@ -91,39 +99,50 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let target = try target.resolve()
-            let (url, oauth) = (target.url, target.oauth)
             let http = try CommandEnvironment.requireHTTP()
-            let status: SignInStatus
-            do {
-                status = try await http.signIn(store: target.tokenStore).login(
-                    url: url,
-                    name: target.name,
-                    scopes: scope.map { $0.split(separator: " ").map(String.init) },
-                    oauth: oauth,
-                    openBrowser: !noBrowser,
-                    allowPrivateNetworks: allowPrivateNetworks || oauth?.allowPrivateNetworks == true,
-                    show: { line in
-                        // Flushed at once: a script (or a test) reads the URL while this waits.
-                        Terminal.output(line)
-                        fflush(nil)
-                    },
-                    progress: { line in Terminal.error(line) }
-                )
-            } catch {
-                throw SignInFailure(description: "sign-in to \(url) failed: \(error)")
+            // One sign-in per replica URL, one after the other: each may need the browser.
+            for (index, url) in target.urls.enumerated() {
+                if target.urls.count > 1 { Terminal.error("signing in to \(url) (replica \(index + 1) of \(target.urls.count))") }
+                try await login(url: url, target: target, http: http)
             }
-            Terminal.error(
-                "signed in to \(url) at \(status.issuer)"
-                    + (status.scopes.map { "; scopes: \(ScopeListText.format($0))" } ?? "")
-                    + (status.expiresAt.map { "; the token expires \(AuthStatusCommand.describe(expiry: $0))" } ?? "")
-            )
         }
+    }
+
+    private func login(url: String, target: SignInTarget.Resolved, http: any HTTPSupport) async throws {
+        let oauth = target.oauth
+        let status: SignInStatus
+        do {
+            status = try await http.signIn(store: target.tokenStore).login(
+                url: url,
+                name: target.name,
+                scopes: scope.map { $0.split(separator: " ").map(String.init) },
+                oauth: oauth,
+                openBrowser: !noBrowser,
+                allowPrivateNetworks: allowPrivateNetworks || oauth?.allowPrivateNetworks == true,
+                show: { line in
+                    // Flushed at once: a script (or a test) reads the URL while this waits.
+                    Terminal.output(line)
+                    fflush(nil)
+                },
+                progress: { line in Terminal.error(line) }
+            )
+        } catch {
+            throw SignInFailure(description: "sign-in to \(url) failed: \(error)")
+        }
+        Terminal.error(
+            "signed in to \(url) at \(status.issuer)"
+                + (status.scopes.map { "; scopes: \(ScopeListText.format($0))" } ?? "")
+                + (status.expiresAt.map { "; the token expires \(AuthStatusCommand.describe(expiry: $0))" } ?? "")
+        )
     }
 }
 
 /// `switchboard logout`: forget a server's tokens.
 struct LogoutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the stored tokens of an HTTP server.")
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Forget the stored tokens of an HTTP server (of each of its replicas)."
+    )
 
     @OptionGroup var target: SignInTarget
 
@@ -131,11 +150,14 @@ struct LogoutCommand: AsyncParsableCommand {
         try await reporting {
             let target = try target.resolve()
             let http = try CommandEnvironment.requireHTTP()
-            do {
-                let removed = try await http.signIn(store: target.tokenStore).logout(url: target.url)
-                Terminal.error(removed ? "signed out of \(target.url)" : "there was no sign-in for \(target.url)")
-            } catch {
-                throw SignInFailure(description: "\(error)")
+            let signIn = http.signIn(store: target.tokenStore)
+            for url in target.urls {
+                do {
+                    let removed = try await signIn.logout(url: url)
+                    Terminal.error(removed ? "signed out of \(url)" : "there was no sign-in for \(url)")
+                } catch {
+                    throw SignInFailure(description: "\(error)")
+                }
             }
         }
     }
