@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "MCPAuthHTTP",
             dependencies: [
-                "MCPAuth", "JSONCore", "MCPTransport",
+                "MCPAuth", "JSONCore", "MCPTransport", "MCPHTTPTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

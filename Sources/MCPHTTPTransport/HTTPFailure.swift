@@ -71,17 +71,32 @@ package enum HTTPFailure {
         }
     }
 
+    /// What went wrong, in words a person can act on: the system's reason for a socket error
+    /// ("Connection refused"), each address tried, a name that did not resolve; never NIO's
+    /// internal wording ("connection reset (error set)").
+    package static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? NIOConnectionError {
+            if let lookup = error.dnsAError ?? error.dnsAAAAError { return "\(error.host) could not be resolved (\(lookup))" }
+            let attempts = error.connectionErrors.map { "\($0.target): \(describe($0.error))" }
+            return attempts.isEmpty ? "\(error.host) resolved to no address" : attempts.joined(separator: "; ")
+        }
+        if let error = error as? ChannelError, case .connectTimeout(let limit) = error { return "no connection within \(limit)" }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return "no connection within the connect timeout" }
+        return "\(error)"
+    }
+
     /// The transport error for `error`, raised while talking to `url`.
     package static func transportError(_ error: any Error, url: String) -> TransportError {
         switch kind(of: error) {
         case .notConnected:
-            return TransportError(.connectionFailed, "cannot connect to \(url): \(error)", underlying: error)
+            return TransportError(.connectionFailed, "cannot connect to \(url): \(describe(error))", underlying: error)
         case .cancelled:
             return TransportError(.closed, "the request to \(url) was cancelled", underlying: error, messageNotSent: false)
         case .broken:
             return TransportError(
                 .connectionBroken,
-                "the connection to \(url) failed after the request may have been sent: \(error)",
+                "the connection to \(url) failed after the request may have been sent: \(describe(error))",
                 underlying: error
             )
         }

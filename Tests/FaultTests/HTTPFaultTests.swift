@@ -83,6 +83,8 @@ struct HTTPFaultTests {
             guard let error = error as? MCPError, error.code == .connectionFailed, let underlying = error.transportError?.underlying else {
                 return false
             }
+            // Said as the system says it, not in NIO's internal wording.
+            guard error.message.hasSuffix("cannot connect to http://127.0.0.1:\(socket.port)/mcp: Connection refused") else { return false }
             return (underlying as? HTTPClientError) != .connectTimeout && !(underlying is ChannelError)
         }
     }

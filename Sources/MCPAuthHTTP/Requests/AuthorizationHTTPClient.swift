@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 public import MCPAuth
+import MCPHTTPTransport
 import MCPTransport
 import NIOCore
 import NIOHTTP1
@@ -130,7 +131,7 @@ public final class AuthorizationHTTPClient: Sendable {
             _ = error
             throw AuthError(.malformedMetadata, "\(url) answered with more than \(policy.maximumBodyBytes) bytes")
         } catch {
-            throw AuthError(.unreachable, "\(url) could not be reached: \(error)")
+            throw AuthError(.unreachable, "\(url) could not be reached: \(HTTPFailure.describe(error))")
         }
     }
 }
