@@ -63,12 +63,14 @@ public struct ClientRegistration: Sendable, Hashable {
     }
 
     /// Chooses for `server`, with the dynamic registration stored for its issuer (if any), the
-    /// redirect URI the listener has, and the scopes about to be asked for.
+    /// redirect URI the listener has, the scopes about to be asked for, and the time (seconds
+    /// since 1970: a stored registration whose secret has expired is replaced).
     public func choose(
         for server: AuthorizationServerMetadata,
         stored: StoredAuthorizations.Client?,
         redirectURI: String,
-        scopes: [String]?
+        scopes: [String]?,
+        now: Double
     ) throws(AuthError) -> Choice {
         if let preregistered {
             let credentials = try preregistered.credentials(at: server.issuer)
@@ -83,7 +85,7 @@ public struct ClientRegistration: Sendable, Hashable {
             )
             return .metadataDocument(StoredAuthorizations.Client(credentials: credentials, redirectURIs: [redirectURI]))
         }
-        if let stored, stored.covers(redirectURI: redirectURI, scopes: scopes) { return .stored(stored) }
+        if let stored, stored.covers(redirectURI: redirectURI, scopes: scopes), stored.credentials.isCurrent(at: now) { return .stored(stored) }
         if let endpoint = server.registrationEndpoint { return .register(endpoint: endpoint) }
         let metadataHint =
             server.clientIDMetadataDocumentSupported

@@ -16,12 +16,23 @@ public struct ClientCredentials: Sendable, Hashable {
     public var clientID: String
     public var clientSecret: String?
     public var authMethod: AuthMethod
+    /// When the secret of a dynamic registration expires (RFC 7591 `client_secret_expires_at`,
+    /// seconds since 1970); nil when it does not.
+    public var secretExpiresAt: Double?
 
-    public init(issuer: String, clientID: String, clientSecret: String? = nil, authMethod: AuthMethod? = nil) {
+    public init(issuer: String, clientID: String, clientSecret: String? = nil, authMethod: AuthMethod? = nil, secretExpiresAt: Double? = nil) {
         self.issuer = issuer
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.authMethod = authMethod ?? (clientSecret == nil ? .none : .clientSecretBasic)
+        self.secretExpiresAt = secretExpiresAt
+    }
+
+    /// Whether the secret (if any) is still good a minute after `now` (seconds since 1970):
+    /// an expired registration is replaced, not used for a request the server will refuse.
+    public func isCurrent(at now: Double) -> Bool {
+        guard clientSecret != nil, let secretExpiresAt else { return true }
+        return secretExpiresAt > now + 60
     }
 
     /// The fields and headers that authenticate a token request (RFC 6749 §2.3.1): the
@@ -55,7 +66,9 @@ public struct ClientCredentials: Sendable, Hashable {
                 "\(issuer) registered the client for token_endpoint_auth_method \(method ?? ""), which Switchboard does not support"
             )
         }
-        self.init(issuer: issuer, clientID: clientID, clientSecret: json.string("client_secret"), authMethod: parsed)
+        // 0 means the secret never expires (RFC 7591 §3.2.1).
+        let expiresAt = json["client_secret_expires_at"]?.doubleValue.flatMap { $0 > 0 ? $0 : nil }
+        self.init(issuer: issuer, clientID: clientID, clientSecret: json.string("client_secret"), authMethod: parsed, secretExpiresAt: expiresAt)
     }
 }
 

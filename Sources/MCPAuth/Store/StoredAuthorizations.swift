@@ -28,7 +28,13 @@ public struct StoredAuthorizations: Sendable, Hashable {
                 throw AuthError(.malformedStore, "the token store's \(what) is incomplete")
             }
             self.init(
-                credentials: ClientCredentials(issuer: issuer, clientID: clientID, clientSecret: entry.string("clientSecret"), authMethod: method),
+                credentials: ClientCredentials(
+                    issuer: issuer,
+                    clientID: clientID,
+                    clientSecret: entry.string("clientSecret"),
+                    authMethod: method,
+                    secretExpiresAt: entry["secretExpiresAt"]?.doubleValue
+                ),
                 redirectURIs: entry.strings("redirectUris") ?? [],
                 registeredScopes: entry.strings("scopes")
             )
@@ -37,6 +43,7 @@ public struct StoredAuthorizations: Sendable, Hashable {
         var json: JSONValue {
             var entry: JSONObject = ["clientId": .string(credentials.clientID), "authMethod": .string(credentials.authMethod.rawValue)]
             if let secret = credentials.clientSecret { entry["clientSecret"] = .string(secret) }
+            if let expiresAt = credentials.secretExpiresAt { entry["secretExpiresAt"] = .double(expiresAt) }
             entry["redirectUris"] = .array(redirectURIs.map { .string($0) })
             if let scopes = registeredScopes { entry["scopes"] = .array(scopes.map { .string($0) }) }
             return .object(entry)

@@ -144,7 +144,8 @@ public struct AuthorizationDiagnosis: Sendable {
             do {
                 let redirect = client?.redirectURIs.first ?? "http://127.0.0.1/callback"
                 let detail: String =
-                    switch try registration.choose(for: metadata, stored: client, redirectURI: redirect, scopes: nil) {
+                    switch try registration.choose(for: metadata, stored: client, redirectURI: redirect, scopes: nil, now: TokenRequests.wallClock())
+                    {
                     case .preregistered(let configured): "the configured client \(configured.credentials.clientID)"
                     case .metadataDocument(let document): "the client metadata document \(document.credentials.clientID)"
                     case .stored(let registered): "registered before as \(registered.credentials.clientID)"

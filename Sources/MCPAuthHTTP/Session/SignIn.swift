@@ -108,7 +108,8 @@ public struct SignIn: Sendable {
                 for: found.authorizationServer,
                 stored: storedClient,
                 redirectURI: receiver.redirectURI,
-                scopes: scopes
+                scopes: scopes,
+                now: TokenRequests.wallClock()
             )
             let client: StoredAuthorizations.Client
             switch choice {
