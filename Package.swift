@@ -160,6 +160,13 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
+        // The gateway (`switchboard serve`): who may call what, and the service around the hub.
+        .target(
+            name: "SwitchboardGateway",
+            dependencies: ["MCPAuth", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: sourceSettings
+        ),
+
         .target(
             name: "SwitchboardHub",
             dependencies: [
@@ -170,8 +177,7 @@ let package = Package(
         ),
 
         // Signing in from this machine: the token file or the Secret Service, the loopback
-        // listener, the browser,
-        // and the connector that gives HTTP servers their stored sign-in.
+        // listener, the browser, and the connector that gives HTTP servers their stored sign-in.
         .target(
             name: "SwitchboardAuth",
             dependencies: [
@@ -226,6 +232,7 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPAuthTests", dependencies: ["MCPAuth", "JSONCore"], swiftSettings: strictSettings),
+        .testTarget(name: "SwitchboardGatewayTests", dependencies: ["SwitchboardGateway"], swiftSettings: strictSettings),
         .testTarget(
             name: "MCPAuthHTTPTests",
             dependencies: [
