@@ -322,38 +322,9 @@ struct ServerReader {
         return settings == OAuthSettings() ? own : settings
     }
 
-    /// A secret's value from its source: a string (with variables), `{"env": NAME}` or `{"file": path}`.
+    /// A secret's value from its source (see ``SecretReader``).
     private func secret(_ source: JSONValue, at pointer: String, _ what: String, _ context: inout Context) -> String? {
-        switch source {
-        case .string(let text):
-            do { return try expansion.expand(text) } catch {
-                context.error(pointer, owner + error.message)
-                return nil
-            }
-        case .object(let object):
-            if let variable = object["env"]?.stringValue, object.count == 1 {
-                guard let value = expansion.environment[variable], !value.isEmpty else {
-                    context.error(pointer, owner + "\(what) comes from the variable \(variable), which is not set")
-                    return nil
-                }
-                return value
-            }
-            if let path = object["file"]?.stringValue, object.count == 1 {
-                let full = TextFile.absolute(path, from: ConfigurationReader.workspaceFolder(of: file))
-                do {
-                    let text = try TextFile.read(full)
-                    return String(text.reversed().drop { $0 == "\n" || $0 == "\r" }.reversed())
-                } catch {
-                    context.error(pointer, owner + "\(what) comes from the file \(full), which cannot be read: \(error.reason)")
-                    return nil
-                }
-            }
-            context.error(pointer, owner + "\(what) must be a string, {\"env\": \"NAME\"} or {\"file\": \"path\"}")
-            return nil
-        default:
-            context.error(pointer, owner + "\(what) must be a string, {\"env\": \"NAME\"} or {\"file\": \"path\"}, not \(source.typeName)")
-            return nil
-        }
+        SecretReader(expansion: expansion, file: file, owner: owner).read(source, at: pointer, what, &context)
     }
 }
 
