@@ -17,6 +17,8 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public var defaults: ServerSettings
     /// Where sign-ins are kept (`"tokenStore"`); nil: the file, unless the environment says.
     public var tokenStore: TokenStoreKind?
+    /// Who may call through `switchboard serve` (`"gateway"`); nil when the file does not say.
+    public var gateway: GatewaySettings?
     /// What the file said that is worth a look but does not stop it being used.
     public var warnings: [ConfigDiagnostic]
 

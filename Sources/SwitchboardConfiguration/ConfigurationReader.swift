@@ -31,7 +31,7 @@ public struct ConfigurationReader: Sendable {
     ]
     static let serverOnlySettingKeys: Set<String> = ["replicas", "bearerToken", "headers"]
     static let topLevelSettingKeys: Set<String> = ["separator", "tokenStore"]
-    static let topLevelKeys: Set<String> = ["mcpServers", "servers", "inputs", "switchboard", "$schema", "mcp"]
+    static let topLevelKeys: Set<String> = ["mcpServers", "servers", "inputs", "switchboard", "gateway", "$schema", "mcp"]
 
     /// Reads `document` (from `file`) into a configuration, or throws every error found.
     public func read(_ document: ConfigurationDocument, file: String) throws(ConfigError) -> SwitchboardConfiguration {
@@ -77,6 +77,11 @@ public struct ConfigurationReader: Sendable {
         }
         if let settings = root["switchboard"] {
             readTopLevelSettings(settings, at: base + "/switchboard", into: &configuration, &context)
+        }
+        if let gateway = root["gateway"] {
+            let expansion = VariableExpansion(environment: environment, workspaceFolder: Self.workspaceFolder(of: context.file), inputs: inputs)
+            let secrets = SecretReader(expansion: expansion, file: context.file, owner: "gateway: ")
+            configuration.gateway = Self.readGateway(gateway, at: base + "/gateway", secrets: secrets, &context)
         }
         let key: String
         switch (root["mcpServers"], root["servers"]) {

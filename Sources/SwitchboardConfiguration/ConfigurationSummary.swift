@@ -16,6 +16,18 @@ extension SwitchboardConfiguration {
         }
         var summary: JSONObject = ["file": .string(file), "separator": .string(separator), "mcpServers": .object(entries)]
         if let tokenStore { summary["tokenStore"] = .string(tokenStore.rawValue) }
+        if let gateway {
+            // Names and roles; a key only as where it came from, never its value.
+            let keys: [JSONValue] = gateway.apiKeys.map { setting in
+                let key: JSONValue =
+                    switch setting.key {
+                    case .secret: "(secret)"
+                    case .sha256(let hex): .object(["sha256": .string(hex)])
+                    }
+                return ["name": .string(setting.name), "key": key, "roles": .array(setting.roles.map { .string($0) })]
+            }
+            summary["gateway"] = ["apiKeys": .array(keys)]
+        }
         return .object(summary)
     }
 

@@ -1,0 +1,64 @@
+import SwitchboardConfiguration
+import Testing
+
+@Suite("The \"gateway\" settings")
+struct GatewaySettingsTests {
+    func load(_ gateway: String, environment: [String: String] = [:]) throws -> SwitchboardConfiguration {
+        try ConfigurationLoader(environment: environment, currentDirectory: "/work/project")
+            .parse(#"{"gateway": \#(gateway), "mcpServers": {}}"#, file: "/work/project/mcp.json")
+    }
+
+    func errors(_ gateway: String, environment: [String: String] = [:]) -> [String] {
+        do {
+            _ = try load(gateway, environment: environment)
+            return []
+        } catch let error as ConfigError {
+            return error.errors.map(\.description)
+        } catch {
+            return ["unexpected \(error)"]
+        }
+    }
+
+    @Test("API keys from the environment or by digest, with their roles")
+    func apiKeys() throws {
+        let digest = String(repeating: "ab", count: 32)
+        let configuration = try load(
+            #"{"apiKeys": [{"name": "alice", "key": {"env": "ALICE_KEY"}, "roles": ["reader", "writer"]}, {"name": "ci", "key": {"sha256": "\#(digest.uppercased())"}}]}"#,
+            environment: ["ALICE_KEY": "0123456789abcdef-alice"]
+        )
+        let keys = try #require(configuration.gateway?.apiKeys)
+        #expect(
+            keys == [
+                .init(name: "alice", key: .secret("0123456789abcdef-alice"), roles: ["reader", "writer"]),
+                .init(name: "ci", key: .sha256(digest), roles: []),
+            ]
+        )
+        #expect(try load("{}").gateway == GatewaySettings())
+        #expect(try ConfigurationLoader(environment: [:], currentDirectory: "/w").parse(#"{"mcpServers": {}}"#, file: "/w/a.json").gateway == nil)
+    }
+
+    @Test(
+        "mistakes are errors that say what to write",
+        arguments: [
+            (#"{"apiKeys": [{"name": "a", "key": "sbk_written_in_the_file_000"}]}"#, "a key is never written in the file"),
+            (#"{"apiKeys": [{"name": "a", "key": {"sha256": "abc"}}]}"#, "must be 64 hex digits"),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "UNSET_KEY"}}]}"#, "comes from the variable UNSET_KEY, which is not set"),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "SHORT_KEY"}}]}"#, "a gateway key needs at least 16"),
+            (#"{"apiKeys": [{"key": {"env": "ALICE_KEY"}}]}"#, "needs a non-empty \"name\""),
+            (#"{"apiKeys": [{"name": "a"}]}"#, "needs a \"key\""),
+            (
+                #"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}}, {"name": "a", "key": {"env": "ALICE_KEY"}}]}"#,
+                "two API keys are named \"a\""
+            ),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": "reader"}]}"#, "must be an array of strings"),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "role": ["x"]}]}"#, "did you mean \"roles\""),
+            (#"{"apiKey": []}"#, "did you mean \"apiKeys\""),
+            (#"{"jwt": {}}"#, "unknown key in \"gateway\" \"jwt\""),
+            (#"[]"#, "\"gateway\" must be an object"),
+        ]
+    )
+    func mistakes(gateway: String, expected: String) {
+        let found = errors(gateway, environment: ["ALICE_KEY": "0123456789abcdef-alice", "SHORT_KEY": "short"])
+        #expect(found.contains { $0.contains(expected) }, "\(found)")
+    }
+}
