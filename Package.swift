@@ -163,7 +163,7 @@ let package = Package(
         // The gateway (`switchboard serve`): who may call what, and the service around the hub.
         .target(
             name: "SwitchboardGateway",
-            dependencies: ["MCPAuth", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["MCPAuth", "SwitchboardConfiguration", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sourceSettings
         ),
 
@@ -232,7 +232,11 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(name: "MCPAuthTests", dependencies: ["MCPAuth", "JSONCore"], swiftSettings: strictSettings),
-        .testTarget(name: "SwitchboardGatewayTests", dependencies: ["SwitchboardGateway"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SwitchboardGatewayTests",
+            dependencies: ["SwitchboardGateway", "SwitchboardConfiguration", "JSONCore"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "MCPAuthHTTPTests",
             dependencies: [

@@ -1,3 +1,5 @@
+import JSONCore
+import SwitchboardConfiguration
 import SwitchboardGateway
 import Testing
 
@@ -52,5 +54,33 @@ struct APIKeyTests {
             try APIKeyDirectory([.init(name: "a", digest: key.digest, roles: []), .init(name: "b", digest: key.digest, roles: [])])
         }
         #expect(shared?.description.contains("\"b\"") == true)
+    }
+}
+
+@Suite("API keys from the configuration")
+struct ConfiguredAPIKeyTests {
+    @Test("keys given by value and by digest authenticate the same way; the digest of one is the other's")
+    func configured() throws {
+        let key = APIKey.generate()
+        let other = APIKey.generate()
+        let configuration = try ConfigurationLoader(environment: ["ALICE_KEY": key.text], currentDirectory: "/work")
+            .parse(
+                """
+                {"gateway": {"apiKeys": [
+                  {"name": "alice", "key": {"env": "ALICE_KEY"}, "roles": ["reader"]},
+                  {"name": "ci", "key": {"sha256": "\(other.digest.description.uppercased())"}, "roles": ["caller"]}]},
+                 "mcpServers": {}}
+                """,
+                file: "/work/switchboard.json"
+            )
+        let settings = try #require(configuration.gateway)
+        let directory = try APIKeyDirectory(configured: settings.apiKeys)
+        #expect(directory.authenticate(key.text)?.name == "alice")
+        #expect(directory.authenticate(other.text) == Principal(name: "ci", roles: ["caller"], method: .apiKey))
+        #expect(directory.authenticate(other.digest.description) == nil)
+        // `config show` names the keys and never shows one.
+        let summary = configuration.redactedSummary.serializedString()
+        #expect(summary.contains("\"alice\"") && summary.contains("(secret)"))
+        #expect(!summary.contains(key.text))
     }
 }

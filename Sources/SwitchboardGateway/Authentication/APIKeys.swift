@@ -1,5 +1,6 @@
 import Crypto
 import MCPAuth
+public import SwitchboardConfiguration
 
 /// Who a request to the gateway comes from, once authenticated: a name for the audit log and
 /// the roles RBAC decides by.
@@ -127,6 +128,26 @@ public struct APIKeyDirectory: Sendable, Hashable {
             }
         }
         self.entries = entries
+    }
+
+    /// The keys of the configuration's `"gateway": {"apiKeys": [...]}` (already checked to be
+    /// well formed there); a key given itself is hashed at once and not kept.
+    public init(configured settings: [GatewaySettings.APIKeySetting]) throws(Problem) {
+        var entries: [Entry] = []
+        for setting in settings {
+            let digest: APIKeyDigest
+            switch setting.key {
+            case .secret(let key):
+                digest = APIKeyDigest(of: key)
+            case .sha256(let hex):
+                guard let parsed = APIKeyDigest(hex: hex) else {
+                    throw Problem(description: "the API key \"\(setting.name)\" has a sha256 that is not 64 hex digits")
+                }
+                digest = parsed
+            }
+            entries.append(Entry(name: setting.name, digest: digest, roles: setting.roles))
+        }
+        try self.init(entries)
     }
 
     /// The principal `presented` (the bearer credential) belongs to; nil when it is nobody's.
