@@ -9,6 +9,8 @@ public final class ExternalProcess: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
     private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) {
         process.executableURL = URL(fileURLWithPath: executable)
@@ -17,22 +19,33 @@ public final class ExternalProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
         process.standardInput = stdinPipe
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stdoutData.append(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stderrData.append(data) }
-        }
     }
 
-    public func start() throws { try process.run() }
+    /// Starts the process and a reader thread for each of its outputs.
+    ///
+    /// Blocking reads on threads of their own until end of file, rather than
+    /// `readabilityHandler`: a dispatch source over a pipe Foundation closes when the process
+    /// ends crashed libdispatch's manager thread (signal 11 in `_dispatch_event_loop_drain`)
+    /// in a loaded test run.
+    public func start() throws {
+        try process.run()
+        Self.drain(stdoutPipe.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stdoutData.append(data) } }
+        Self.drain(stderrPipe.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stderrData.append(data) } }
+    }
+
+    private static func drain(_ handle: FileHandle, into append: @escaping @Sendable (Data) -> Void) {
+        let reader = Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                append(data)
+            }
+        }
+        reader.start()
+    }
 
     public var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
     public var stderr: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
