@@ -19,7 +19,26 @@ public final class SecretServiceSession: Sendable {
     public init(home: String) async throws {
         for program in [Self.dbusDaemon, Self.keyringDaemon, Self.secretTool] { try Peers.require(program) }
         let isolated = ["HOME": home, "XDG_DATA_HOME": home + "/share", "XDG_RUNTIME_DIR": home, "DISPLAY": ""]
-        bus = ExternalProcess(Self.dbusDaemon, ["--session", "--nofork", "--print-address=1"], environment: isolated)
+        // A bus with no service directories: nothing is started on demand, so a probe sent
+        // before the keyring below owns its name fails and is retried, instead of activating a
+        // second, locked keyring that waits on an unlock prompt no one can answer.
+        let configuration = home + "/bus.conf"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try """
+        <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+        <busconfig>
+          <type>session</type>
+          <listen>unix:tmpdir=\(home)</listen>
+          <auth>EXTERNAL</auth>
+          <policy context="default">
+            <allow send_destination="*" eavesdrop="true"/>
+            <allow eavesdrop="true"/>
+            <allow own="*"/>
+          </policy>
+        </busconfig>
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        bus = ExternalProcess(Self.dbusDaemon, ["--config-file=\(configuration)", "--nofork", "--print-address=1"], environment: isolated)
         try bus.start()
         var address: String?
         for _ in 0..<600 {
