@@ -26,7 +26,21 @@ extension SwitchboardConfiguration {
                     }
                 return ["name": .string(setting.name), "key": key, "roles": .array(setting.roles.map { .string($0) })]
             }
-            summary["gateway"] = ["apiKeys": .array(keys)]
+            func patterns(_ patterns: GatewaySettings.RoleSetting.Patterns) -> JSONValue {
+                [
+                    "tools": .array(patterns.tools.map(JSONValue.string)),
+                    "resources": .array(patterns.resources.map(JSONValue.string)),
+                    "prompts": .array(patterns.prompts.map(JSONValue.string)),
+                ]
+            }
+            var roles = JSONObject()
+            for name in gateway.roles.keys.sorted() {
+                guard let role = gateway.roles[name] else { continue }
+                roles[name] = ["allow": patterns(role.allow), "deny": patterns(role.deny)]
+            }
+            var object: JSONObject = ["apiKeys": .array(keys), "roles": .object(roles)]
+            if let anonymous = gateway.anonymousRoles { object["anonymous"] = ["roles": .array(anonymous.map(JSONValue.string))] }
+            summary["gateway"] = .object(object)
         }
         return .object(summary)
     }

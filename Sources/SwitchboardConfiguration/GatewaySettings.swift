@@ -22,13 +22,48 @@ public struct GatewaySettings: Sendable, Hashable {
         }
     }
 
-    public var apiKeys: [APIKeySetting]
+    /// What one role lets its holders see and use: globs over qualified tool names, resource
+    /// URIs and qualified prompt names, plus `"deny"` globs that win over every role's allows.
+    public struct RoleSetting: Sendable, Hashable {
+        /// Globs for each kind of item.
+        public struct Patterns: Sendable, Hashable {
+            public var tools: [String]
+            public var resources: [String]
+            public var prompts: [String]
 
-    public init(apiKeys: [APIKeySetting] = []) {
+            public init(tools: [String] = [], resources: [String] = [], prompts: [String] = []) {
+                self.tools = tools
+                self.resources = resources
+                self.prompts = prompts
+            }
+        }
+
+        public var allow: Patterns
+        public var deny: Patterns
+
+        public init(allow: Patterns = Patterns(), deny: Patterns = Patterns()) {
+            self.allow = allow
+            self.deny = deny
+        }
+    }
+
+    public var apiKeys: [APIKeySetting]
+    /// `"roles"`, by name.
+    public var roles: [String: RoleSetting]
+    /// The roles of a caller who presents no credentials (`"anonymous": {"roles": [...]}`);
+    /// nil when anonymous callers are refused, which is the default.
+    public var anonymousRoles: [String]?
+
+    public init(apiKeys: [APIKeySetting] = [], roles: [String: RoleSetting] = [:], anonymousRoles: [String]? = nil) {
         self.apiKeys = apiKeys
+        self.roles = roles
+        self.anonymousRoles = anonymousRoles
     }
 
     /// The keys `"gateway"` may have.
-    static let keys: Set<String> = ["apiKeys"]
+    static let keys: Set<String> = ["apiKeys", "roles", "anonymous"]
     static let apiKeyKeys: Set<String> = ["name", "key", "roles"]
+    static let roleKeys: Set<String> = ["tools", "resources", "prompts", "deny"]
+    static let patternKeys: Set<String> = ["tools", "resources", "prompts"]
+    static let anonymousKeys: Set<String> = ["roles"]
 }

@@ -9,8 +9,96 @@ extension ConfigurationReader {
             let object = context.group(value, at: pointer, "\"gateway\"", known: GatewaySettings.keys, expected: "an object")
         else { return nil }
         var settings = GatewaySettings()
-        guard let value = object["apiKeys"] else { return settings }
-        let listPointer = pointer + "/apiKeys"
+        if let value = object["roles"] { settings.roles = readRoles(value, at: pointer + "/roles", &context) }
+        if let value = object["apiKeys"] { settings.apiKeys = readAPIKeys(value, at: pointer + "/apiKeys", secrets: secrets, &context) }
+        if let value = object["anonymous"],
+            let anonymous = context.group(
+                value,
+                at: pointer + "/anonymous",
+                "\"gateway.anonymous\"",
+                known: GatewaySettings.anonymousKeys,
+                expected: "an object"
+            )
+        {
+            if let roles = anonymous["roles"] {
+                settings.anonymousRoles = context.strings(roles, at: pointer + "/anonymous/roles", "\"gateway.anonymous.roles\"")
+            } else {
+                context.error(pointer + "/anonymous", "\"gateway.anonymous\" needs \"roles\": the roles a caller without credentials gets")
+            }
+        }
+        // A role named anywhere must be defined: a typo would otherwise grant nothing, silently.
+        let defined = Set(settings.roles.keys)
+        for (index, key) in settings.apiKeys.enumerated() {
+            for (position, role) in key.roles.enumerated() where !defined.contains(role) {
+                context.error(
+                    pointer + "/apiKeys/\(index)/roles/\(position)",
+                    Self.undefinedRole(role, of: "the API key \"\(key.name)\"", defined: defined)
+                )
+            }
+        }
+        for (position, role) in (settings.anonymousRoles ?? []).enumerated() where !defined.contains(role) {
+            context.error(pointer + "/anonymous/roles/\(position)", Self.undefinedRole(role, of: "\"gateway.anonymous\"", defined: defined))
+        }
+        return settings
+    }
+
+    static func undefinedRole(_ role: String, of owner: String, defined: Set<String>) -> String {
+        let hint = Suggestion.closest(to: role, in: defined).map { "did you mean \"\($0)\"? " } ?? ""
+        let known = defined.isEmpty ? "\"gateway.roles\" defines none" : "defined: \(defined.sorted().joined(separator: ", "))"
+        return "\(owner) has the role \"\(role)\", which \"gateway.roles\" does not define; \(hint)(\(known))"
+    }
+
+    /// `"roles"`: each an object of `"tools"`, `"resources"`, `"prompts"` globs and `"deny"`.
+    static func readRoles(_ value: JSONValue, at pointer: String, _ context: inout Context) -> [String: GatewaySettings.RoleSetting] {
+        guard case .object(let object) = value else {
+            context.error(pointer, "\"gateway.roles\" must be an object of roles by name, not \(value.typeName)")
+            return [:]
+        }
+        var roles: [String: GatewaySettings.RoleSetting] = [:]
+        for (name, definition) in object {
+            let at = pointer + "/" + JSONPointer.escape(name)
+            let what = "the role \"\(name)\""
+            guard !name.isEmpty else {
+                context.error(at, "a role needs a non-empty name")
+                continue
+            }
+            guard let entry = context.group(definition, at: at, what, known: GatewaySettings.roleKeys, expected: "an object") else { continue }
+            var role = GatewaySettings.RoleSetting(allow: readPatterns(entry, at: at, what, &context))
+            if let deny = entry["deny"],
+                let denied = context.group(deny, at: at + "/deny", what + "'s \"deny\"", known: GatewaySettings.patternKeys, expected: "an object")
+            {
+                role.deny = readPatterns(denied, at: at + "/deny", what + "'s \"deny\"", &context)
+            }
+            roles[name] = role
+        }
+        return roles
+    }
+
+    static func readPatterns(
+        _ object: JSONObject,
+        at pointer: String,
+        _ what: String,
+        _ context: inout Context
+    ) -> GatewaySettings.RoleSetting.Patterns {
+        func globs(_ key: String) -> [String] {
+            guard let value = object[key] else { return [] }
+            let list = context.strings(value, at: pointer + "/" + key, "\(what) \"\(key)\"") ?? []
+            if let empty = list.firstIndex(where: \.isEmpty) {
+                context.error(pointer + "/\(key)/\(empty)", "\(what) has an empty pattern in \"\(key)\"; \"*\" means everything")
+            }
+            return list.filter { !$0.isEmpty }
+        }
+        return GatewaySettings.RoleSetting.Patterns(tools: globs("tools"), resources: globs("resources"), prompts: globs("prompts"))
+    }
+
+    /// `"apiKeys"`: every entry named once, with its key from the environment, a file or a digest.
+    static func readAPIKeys(
+        _ value: JSONValue,
+        at listPointer: String,
+        secrets: SecretReader,
+        _ context: inout Context
+    ) -> [GatewaySettings.APIKeySetting] {
+        var keys: [GatewaySettings.APIKeySetting] = []
         var names: Set<String> = []
         for (index, item) in (context.array(value, at: listPointer, "\"gateway.apiKeys\"") ?? []).enumerated() {
             let at = listPointer + "/\(index)"
@@ -67,8 +155,8 @@ extension ConfigurationReader {
                 }
                 roles = list
             }
-            settings.apiKeys.append(GatewaySettings.APIKeySetting(name: name, key: key, roles: roles))
+            keys.append(GatewaySettings.APIKeySetting(name: name, key: key, roles: roles))
         }
-        return settings
+        return keys
     }
 }

@@ -1,3 +1,4 @@
+import JSONCore
 import SwitchboardConfiguration
 import Testing
 
@@ -23,7 +24,7 @@ struct GatewaySettingsTests {
     func apiKeys() throws {
         let digest = String(repeating: "ab", count: 32)
         let configuration = try load(
-            #"{"apiKeys": [{"name": "alice", "key": {"env": "ALICE_KEY"}, "roles": ["reader", "writer"]}, {"name": "ci", "key": {"sha256": "\#(digest.uppercased())"}}]}"#,
+            #"{"apiKeys": [{"name": "alice", "key": {"env": "ALICE_KEY"}, "roles": ["reader", "writer"]}, {"name": "ci", "key": {"sha256": "\#(digest.uppercased())"}}], "roles": {"reader": {}, "writer": {}}}"#,
             environment: ["ALICE_KEY": "0123456789abcdef-alice"]
         )
         let keys = try #require(configuration.gateway?.apiKeys)
@@ -33,8 +34,30 @@ struct GatewaySettingsTests {
                 .init(name: "ci", key: .sha256(digest), roles: []),
             ]
         )
+        #expect(configuration.gateway?.anonymousRoles == nil)
         #expect(try load("{}").gateway == GatewaySettings())
         #expect(try ConfigurationLoader(environment: [:], currentDirectory: "/w").parse(#"{"mcpServers": {}}"#, file: "/w/a.json").gateway == nil)
+    }
+
+    @Test("roles: allow and deny globs per kind; anonymous callers' roles")
+    func roles() throws {
+        let configuration = try load(
+            #"{"roles": {"reader": {"tools": ["docs__*"], "resources": ["file:///pub/*"], "deny": {"tools": ["docs__delete*"], "prompts": ["*"]}}, "guest": {"prompts": ["docs__hello"]}}, "anonymous": {"roles": ["guest"]}}"#
+        )
+        let gateway = try #require(configuration.gateway)
+        #expect(
+            gateway.roles == [
+                "reader": .init(
+                    allow: .init(tools: ["docs__*"], resources: ["file:///pub/*"]),
+                    deny: .init(tools: ["docs__delete*"], prompts: ["*"])
+                ),
+                "guest": .init(allow: .init(prompts: ["docs__hello"])),
+            ]
+        )
+        #expect(gateway.anonymousRoles == ["guest"])
+        let summary = configuration.redactedSummary.serializedString()
+        #expect(summary.contains(#""anonymous":{"roles":["guest"]}"#), "\(summary)")
+        #expect(summary.contains(#""deny":{"tools":["docs__delete*"]"#), "\(summary)")
     }
 
     @Test(
@@ -54,6 +77,15 @@ struct GatewaySettingsTests {
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "role": ["x"]}]}"#, "did you mean \"roles\""),
             (#"{"apiKey": []}"#, "did you mean \"apiKeys\""),
             (#"{"jwt": {}}"#, "unknown key in \"gateway\" \"jwt\""),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["raeder"]}], "roles": {"reader": {}}}"#, "did you mean \"reader\"?"),
+            (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["admin"]}]}"#, "\"gateway.roles\" defines none"),
+            (#"{"roles": {"r": {"tools": ["ok", ""]}}}"#, "an empty pattern in \"tools\""),
+            (#"{"roles": {"r": {"tool": ["*"]}}}"#, "did you mean \"tools\""),
+            (#"{"roles": {"r": {"deny": {"prompt": ["*"]}}}}"#, "did you mean \"prompts\""),
+            (#"{"roles": {"r": {"tools": "*"}}}"#, "must be an array of strings"),
+            (#"{"roles": []}"#, "must be an object of roles by name"),
+            (#"{"anonymous": {}}"#, "needs \"roles\""),
+            (#"{"anonymous": {"roles": ["guest"]}, "roles": {"reader": {}}}"#, "\"gateway.anonymous\" has the role \"guest\""),
             (#"[]"#, "\"gateway\" must be an object"),
         ]
     )

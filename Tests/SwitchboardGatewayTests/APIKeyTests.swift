@@ -68,7 +68,8 @@ struct ConfiguredAPIKeyTests {
                 """
                 {"gateway": {"apiKeys": [
                   {"name": "alice", "key": {"env": "ALICE_KEY"}, "roles": ["reader"]},
-                  {"name": "ci", "key": {"sha256": "\(other.digest.description.uppercased())"}, "roles": ["caller"]}]},
+                  {"name": "ci", "key": {"sha256": "\(other.digest.description.uppercased())"}, "roles": ["caller"]}],
+                 "roles": {"reader": {"tools": ["*"]}, "caller": {"tools": ["*"]}}},
                  "mcpServers": {}}
                 """,
                 file: "/work/switchboard.json"
