@@ -55,6 +55,8 @@ public struct RequestContext: Sendable {
     public var clientInfo: Implementation?
     /// The least severe log level the client wants, if it asked for logs.
     public var logLevel: LoggingLevel?
+    /// Who sent the request, when the transport authenticated it (a gateway's principal).
+    public var caller: (any CallerIdentity)?
     let channel: any RequestChannel
 
     public var era: ProtocolEra { protocolVersion.era }

@@ -9,11 +9,13 @@ extension Server {
     ///   - connection: the legacy state of the connection, or `nil` where there is none
     ///     (a stateless modern HTTP request).
     ///   - channel: where notifications about this request, and pushed requests, go.
+    ///   - caller: who sent it, as the transport established it (``RequestContext/caller``).
     /// - Returns: the result object, or the error to send.
     public func handle(
         _ request: JSONRPCRequest,
         connection: LegacyConnection?,
-        channel: any RequestChannel
+        channel: any RequestChannel,
+        caller: (any CallerIdentity)? = nil
     ) async -> Result<JSONObject, ServerError> {
         options.requestObserver?(request.method)
         let params = request.params ?? [:]
@@ -30,6 +32,7 @@ extension Server {
                 clientCapabilities: metadata.clientCapabilities,
                 clientInfo: metadata.clientInfo,
                 logLevel: metadata.logLevel,
+                caller: caller,
                 channel: channel
             )
         } else if request.method == Method.initialize {
@@ -57,6 +60,7 @@ extension Server {
                 clientCapabilities: state.clientCapabilities,
                 clientInfo: state.clientInfo,
                 logLevel: state.logLevel,
+                caller: caller,
                 channel: channel
             )
         }
@@ -137,6 +141,7 @@ extension Server {
     }
 
     func dispatch(_ context: RequestContext, connection: LegacyConnection?) async throws -> JSONObject {
+        if let catalog, let result = try await dispatch(context, to: catalog) { return result }
         let params = context.params
         switch context.method {
         case Method.ping:
@@ -190,11 +195,11 @@ extension Server {
         }
     }
 
-    func cacheable(_ result: JSONObject, _ context: RequestContext) -> JSONObject {
+    func cacheable(_ result: JSONObject, _ context: RequestContext, scope: CacheScope = .public) -> JSONObject {
         guard context.era == .modern else { return result }
         var result = result
         result["ttlMs"] = .int(options.listTTLMilliseconds)
-        result["cacheScope"] = .string(CacheScope.public.rawValue)
+        result["cacheScope"] = .string(scope.rawValue)
         return result
     }
 

@@ -61,11 +61,16 @@ public final class Server: Sendable {
     public let options: Options
     let registry = Mutex(Registry())
     let changes = ChangeBus()
+    /// Where the catalog methods are answered from instead of the registry, when set.
+    let catalog: (any CatalogProvider)?
 
-    public init(info: Implementation, instructions: String? = nil, options: Options = Options()) {
+    /// - Parameter catalog: answers the catalog methods per request (a gateway); `nil` to
+    ///   answer them from what is registered with ``addTool(_:handler:)`` and the like.
+    public init(info: Implementation, instructions: String? = nil, options: Options = Options(), catalog: (any CatalogProvider)? = nil) {
         self.info = info
         self.instructions = instructions
         self.options = options
+        self.catalog = catalog
     }
 
     // MARK: - Registration
@@ -125,6 +130,11 @@ public final class Server: Sendable {
         changes.publish(.resourceUpdated(uri))
     }
 
+    /// Tells connected clients about a change made outside the registry (a ``CatalogProvider``'s).
+    public func announce(_ change: ServerChange) {
+        changes.publish(change)
+    }
+
     /// A stream of the changes this server announces, for connections that forward them.
     public func changeStream() -> AsyncStream<ServerChange> { changes.subscribe() }
 
@@ -140,6 +150,7 @@ public final class Server: Sendable {
 
     /// The capabilities this server declares.
     public var capabilities: ServerCapabilities {
+        if let catalog { return catalog.capabilities }
         var capabilities = ServerCapabilities()
         capabilities.tools = ["listChanged": true]
         capabilities.resources = ["subscribe": true, "listChanged": true]

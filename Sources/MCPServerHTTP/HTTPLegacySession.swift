@@ -9,6 +9,8 @@ import Synchronization
 /// awaits, and the standalone GET stream with a replay buffer for `Last-Event-ID`.
 final class HTTPLegacySession: Sendable {
     let id: String
+    /// The name of the caller that opened it; nil when the endpoint does not identify callers.
+    let owner: String?
     let connection = LegacyConnection()
     let initialized = Atomic<Bool>(false)
     private let outgoing = Mutex<[MCPWire.RequestID: CheckedContinuation<JSONObject, any Error>]>([:])
@@ -24,8 +26,9 @@ final class HTTPLegacySession: Sendable {
     }
     private let stream = Mutex(StreamState())
 
-    init(id: String, replayLimit: Int) {
+    init(id: String, owner: String?, replayLimit: Int) {
         self.id = id
+        self.owner = owner
         self.replayLimit = replayLimit
     }
 

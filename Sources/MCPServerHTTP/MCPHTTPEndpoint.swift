@@ -27,12 +27,21 @@ public final class MCPHTTPEndpoint: Sendable {
         self.options = options
     }
 
-    /// Adds the MCP routes (POST, GET, DELETE on ``HTTPEndpointOptions/path``) to `router`.
-    public func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>) {
+    /// Adds the MCP routes (POST, GET, DELETE on ``HTTPEndpointOptions/path``) to `router`
+    /// (a router, or a group of one with its own middleware).
+    ///
+    /// - Parameter identify: who sent a request, as the router's middleware established it;
+    ///   handlers see it as ``MCPServer/RequestContext/caller``. A legacy session belongs to
+    ///   the caller that opened it: a request naming it from anyone else is answered as if it
+    ///   did not exist (404).
+    public func addRoutes<Routes: RouterMethods>(
+        to router: Routes,
+        identify: @escaping @Sendable (Request, Routes.Context) -> (any CallerIdentity)? = { _, _ in nil }
+    ) {
         let path = RouterPath(options.path)
-        router.post(path) { request, _ in try await self.post(request) }
-        router.get(path) { request, _ in self.get(request) }
-        router.delete(path) { request, _ in self.delete(request) }
+        router.post(path) { request, context in try await self.post(request, caller: identify(request, context)) }
+        router.get(path) { request, context in self.get(request, caller: identify(request, context)) }
+        router.delete(path) { request, context in self.delete(request, caller: identify(request, context)) }
     }
 
     /// How many legacy sessions are open.
@@ -40,7 +49,7 @@ public final class MCPHTTPEndpoint: Sendable {
 
     // MARK: - POST
 
-    func post(_ request: Request) async throws -> Response {
+    func post(_ request: Request, caller: (any CallerIdentity)? = nil) async throws -> Response {
         if let refusal = checkOrigin(request) { return refusal }
         var request = request
         let body: ByteBuffer
@@ -62,12 +71,12 @@ public final class MCPHTTPEndpoint: Sendable {
 
         switch message {
         case .notification(let notification):
-            if let sessionID, let session = session(sessionID) {
+            if let sessionID, let session = session(sessionID, of: caller) {
                 if notification.method == NotificationMethod.initialized { session.initialized.store(true, ordering: .relaxed) }
             }
             return Response(status: .accepted)
         case .response, .errorResponse:
-            guard let sessionID, let session = session(sessionID) else {
+            guard let sessionID, let session = session(sessionID, of: caller) else {
                 return errorResponse(
                     nil,
                     JSONRPCError(code: ErrorCode.invalidRequest, message: "a response needs a known Mcp-Session-Id"),
@@ -81,11 +90,11 @@ public final class MCPHTTPEndpoint: Sendable {
                 if let mismatch = validateModernHeaders(request.headers, rpc) {
                     return errorResponse(rpc.id, mismatch, status: .badRequest)
                 }
-                return await answer(rpc, session: nil)
+                return await answer(rpc, session: nil, caller: caller)
             }
             if rpc.method == Method.initialize {
-                let session = HTTPLegacySession(id: Self.newSessionID(), replayLimit: options.replayBufferSize)
-                let response = await answer(rpc, session: session)
+                let session = HTTPLegacySession(id: Self.newSessionID(), owner: caller?.name, replayLimit: options.replayBufferSize)
+                let response = await answer(rpc, session: session, caller: caller)
                 if response.status == .ok {
                     sessions.withLock { $0[session.id] = session }
                     startForwarding(to: session)
@@ -96,7 +105,7 @@ public final class MCPHTTPEndpoint: Sendable {
                 return response
             }
             if rpc.method == Method.discover {
-                return await answer(rpc, session: nil)
+                return await answer(rpc, session: nil, caller: caller)
             }
             guard let sessionID else {
                 return errorResponse(
@@ -105,15 +114,15 @@ public final class MCPHTTPEndpoint: Sendable {
                     status: .badRequest
                 )
             }
-            guard let session = session(sessionID) else {
+            guard let session = session(sessionID, of: caller) else {
                 return errorResponse(rpc.id, JSONRPCError(code: ErrorCode.invalidRequest, message: "unknown or expired session"), status: .notFound)
             }
-            return await answer(rpc, session: session)
+            return await answer(rpc, session: session, caller: caller)
         }
     }
 
     /// Runs the handler and streams or returns its answer.
-    func answer(_ rpc: JSONRPCRequest, session: HTTPLegacySession?) async -> Response {
+    func answer(_ rpc: JSONRPCRequest, session: HTTPLegacySession?, caller: (any CallerIdentity)?) async -> Response {
         let events = EventQueue<RequestEvent>()
         // A subscription is a stream by nature; it streams even when answers are otherwise JSON.
         let mode: ResponseMode = rpc.method == Method.subscriptionsListen ? .sse : options.responseMode
@@ -122,7 +131,7 @@ public final class MCPHTTPEndpoint: Sendable {
         // The handler outlives this function when the answer streams: the response body
         // writer keeps reading its events, and cancels it if the client goes away.
         let handler = Task {
-            let outcome = await server.handle(rpc, connection: session?.connection, channel: channel)
+            let outcome = await server.handle(rpc, connection: session?.connection, channel: channel, caller: caller)
             events.push(.final(outcome))
             events.finish()
         }
@@ -211,12 +220,12 @@ public final class MCPHTTPEndpoint: Sendable {
 
     // MARK: - GET and DELETE (legacy sessions)
 
-    func get(_ request: Request) -> Response {
+    func get(_ request: Request, caller: (any CallerIdentity)? = nil) -> Response {
         if let refusal = checkOrigin(request) { return refusal }
         guard let sessionID = request.headers[.mcpSessionID] else {
             return Response(status: .methodNotAllowed)
         }
-        guard let session = session(sessionID) else { return Response(status: .notFound) }
+        guard let session = session(sessionID, of: caller) else { return Response(status: .notFound) }
         let lastEventID = request.headers[.lastEventID].flatMap(Int.init)
         let queue = session.openStandalone(after: lastEventID)
         let keepAlive = options.keepAliveInterval
@@ -247,9 +256,13 @@ public final class MCPHTTPEndpoint: Sendable {
         )
     }
 
-    func delete(_ request: Request) -> Response {
+    func delete(_ request: Request, caller: (any CallerIdentity)? = nil) -> Response {
         guard let sessionID = request.headers[.mcpSessionID] else { return Response(status: .methodNotAllowed) }
-        guard let session = sessions.withLock({ $0.removeValue(forKey: sessionID) }) else { return Response(status: .notFound) }
+        let removed = sessions.withLock { sessions -> HTTPLegacySession? in
+            guard let session = sessions[sessionID], session.owner == caller?.name else { return nil }
+            return sessions.removeValue(forKey: sessionID)
+        }
+        guard let session = removed else { return Response(status: .notFound) }
         forwarders.withLock { $0.removeValue(forKey: sessionID) }?.cancel()
         session.terminate()
         return Response(status: .noContent)
@@ -257,7 +270,11 @@ public final class MCPHTTPEndpoint: Sendable {
 
     // MARK: - Helpers
 
-    func session(_ id: String) -> HTTPLegacySession? { sessions.withLock { $0[id] } }
+    /// The session `id` names, if `caller` opened it (a session id alone is not a credential).
+    func session(_ id: String, of caller: (any CallerIdentity)?) -> HTTPLegacySession? {
+        guard let session = sessions.withLock({ $0[id] }), session.owner == caller?.name else { return nil }
+        return session
+    }
 
     /// Forwards the server's changes to a legacy session's GET stream.
     func startForwarding(to session: HTTPLegacySession) {
