@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -163,7 +164,16 @@ let package = Package(
         // The gateway (`switchboard serve`): who may call what, and the service around the hub.
         .target(
             name: "SwitchboardGateway",
-            dependencies: ["MCPAuth", "SwitchboardConfiguration", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "MCPAuth", "SwitchboardConfiguration", "SwitchboardHub", "MCPServer", "MCPServerHTTP", "MCPClient", "MCPWire", "JSONCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: sourceSettings
         ),
 
@@ -209,7 +219,7 @@ let package = Package(
             name: "SwitchboardHTTPCLI",
             dependencies: [
                 "SwitchboardCommands", "SwitchboardYAML", "SwitchboardAuth", "SwitchboardConfiguration", "MCPAuth", "MCPAuthHTTP", "MCPConnect",
-                "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport",
+                "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport", "SwitchboardGateway", "SwitchboardHub",
             ],
             swiftSettings: sourceSettings
         ),
@@ -234,7 +244,13 @@ let package = Package(
         .testTarget(name: "MCPAuthTests", dependencies: ["MCPAuth", "JSONCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SwitchboardGatewayTests",
-            dependencies: ["SwitchboardGateway", "SwitchboardConfiguration", "JSONCore"],
+            dependencies: [
+                "SwitchboardGateway", "SwitchboardConfiguration", "JSONCore", "TestSupport", "MCPClient", "MCPHTTPTransport", "MCPTransport",
+                "MCPWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

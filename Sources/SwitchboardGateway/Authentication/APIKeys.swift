@@ -9,6 +9,8 @@ public struct Principal: Sendable, Hashable {
     public enum Method: String, Sendable, Hashable {
         case apiKey = "api-key"
         case jwt
+        /// No credentials, let in as `"gateway.anonymous"` (or by a gateway without one) says.
+        case anonymous
     }
 
     public var name: String

@@ -1,0 +1,252 @@
+public import JSONCore
+import MCPClient
+public import MCPServer
+public import MCPWire
+import SwitchboardConfiguration
+public import SwitchboardHub
+import Synchronization
+
+/// The gateway's catalog: every ready server's tools, resources and prompts, as the hub has
+/// them, narrowed to what the caller's roles allow. Tools and prompts go by their qualified
+/// names (`server__tool`); resources by their servers' own URIs.
+///
+/// What a caller may not see is, to it, not there: a call to it is refused with the same
+/// words as a call to a tool that does not exist, and suggestions come only from what it
+/// may see.
+public struct HubCatalog: CatalogProvider {
+    public let hub: Hub
+    let access: @Sendable () -> GatewayAccess
+
+    /// - Parameter access: the access rules in force (they change when the file is reloaded).
+    public init(hub: Hub, access: @escaping @Sendable () -> GatewayAccess) {
+        self.hub = hub
+        self.access = access
+    }
+
+    public var capabilities: ServerCapabilities {
+        var capabilities = ServerCapabilities()
+        capabilities.tools = ["listChanged": true]
+        capabilities.resources = ["listChanged": true]
+        capabilities.prompts = ["listChanged": true]
+        capabilities.completions = [:]
+        return capabilities
+    }
+
+    /// What one caller sees depends on its roles.
+    public var cacheScope: CacheScope { .private }
+
+    /// The caller and what it may do. A request reaches here only authenticated (the HTTP
+    /// layer refuses the rest); one without a principal is a wiring mistake, refused.
+    func grant(_ context: RequestContext) throws(ServerError) -> (Principal, AccessPolicy.Grant) {
+        guard let principal = context.caller as? Principal else {
+            throw ServerError(code: ErrorCode.invalidRequest, message: "the request carries no authenticated caller", httpStatus: 401)
+        }
+        return (principal, access().policy.grant(for: principal.roles))
+    }
+
+    // MARK: - Tools
+
+    func visibleTools(_ grant: AccessPolicy.Grant) -> [QualifiedTool] {
+        hub.tools.filter { grant.permits(.tool, $0.qualifiedName) }
+    }
+
+    public func tools(_ context: RequestContext) async throws -> [Tool] {
+        let (_, grant) = try grant(context)
+        return visibleTools(grant).map { entry in
+            var tool = entry.tool
+            tool.name = entry.qualifiedName
+            return tool
+        }
+    }
+
+    public func callTool(_ name: String, arguments: JSONObject, _ context: RequestContext) async throws -> CallToolResult {
+        let (principal, grant) = try grant(context)
+        let visible = visibleTools(grant)
+        guard visible.contains(where: { $0.qualifiedName == name }) else {
+            throw Self.unknown("tool", name, among: visible.map(\.qualifiedName), for: principal)
+        }
+        guard context.progressToken != nil else { return try await call(name, arguments, options: .default) }
+        // The upstream server's progress goes on to the client, in order, as it comes.
+        let (updates, continuation) = AsyncStream.makeStream(of: ProgressParams.self, bufferingPolicy: .bufferingNewest(256))
+        let options = RequestOptions(onProgress: { continuation.yield($0) })
+        return try await withThrowingTaskGroup(of: CallToolResult?.self) { group in
+            group.addTask {
+                for await update in updates { await context.reportProgress(update.progress, total: update.total, message: update.message) }
+                return nil
+            }
+            group.addTask {
+                defer { continuation.finish() }
+                return try await call(name, arguments, options: options)
+            }
+            var result: CallToolResult?
+            for try await outcome in group where outcome != nil { result = outcome }
+            guard let result else { preconditionFailure("the call's child returns a result or throws") }
+            return result
+        }
+    }
+
+    func call(_ name: String, _ arguments: JSONObject, options: RequestOptions) async throws(ServerError) -> CallToolResult {
+        do {
+            return try await hub.callTool(name, arguments: arguments, options: options)
+        } catch {
+            throw ServerError(forwarding: error)
+        }
+    }
+
+    // MARK: - Resources
+
+    public func resources(_ context: RequestContext) async throws -> [Resource] {
+        let (_, grant) = try grant(context)
+        return await hub.resources().resources.map(\.resource).filter { grant.permits(.resource, $0.uri) }
+    }
+
+    public func resourceTemplates(_ context: RequestContext) async throws -> [ResourceTemplate] {
+        let (_, grant) = try grant(context)
+        return await templates().map(\.template).filter { grant.permits(.resource, $0.uriTemplate) }
+    }
+
+    public func readResource(_ uri: String, _ context: RequestContext) async throws -> ReadResourceResult {
+        let (principal, grant) = try grant(context)
+        guard grant.permits(.resource, uri) else {
+            throw ServerError(
+                code: ErrorCode.invalidParams,
+                message: "resource not found: \(uri) (as \(principal.name) sees it)",
+                data: ["uri": .string(uri)]
+            )
+        }
+        do {
+            return try await hub.readResource(uri)
+        } catch {
+            throw ServerError(forwarding: error)
+        }
+    }
+
+    /// One server's resource template.
+    struct ServerTemplate: Sendable {
+        var server: String
+        var template: ResourceTemplate
+    }
+
+    /// Every ready server's templates, listed now; a server whose list fails is left out.
+    func templates() async -> [ServerTemplate] {
+        let sessions = hub.statuses.filter { $0.phase == .ready }.compactMap { status -> (String, ClientSession)? in
+            guard let session = try? hub.session(for: status.name), session.serverCapabilities.resources != nil else { return nil }
+            return (status.name, session)
+        }
+        var listed: [String: [ResourceTemplate]] = [:]
+        await withTaskGroup(of: ServerTemplates.self) { group in
+            for (server, session) in sessions {
+                group.addTask { await Self.templates(of: server, session) }
+            }
+            for await result in group { listed[result.server] = result.templates }
+        }
+        return sessions.flatMap { server, _ in (listed[server] ?? []).map { ServerTemplate(server: server, template: $0) } }
+    }
+
+    /// A struct, not a tuple, as a task-group child's result (see `Hub.resources()`).
+    struct ServerTemplates: Sendable {
+        var server: String
+        var templates: [ResourceTemplate]
+    }
+
+    static func templates(of server: String, _ session: ClientSession) async -> ServerTemplates {
+        let templates: [ResourceTemplate]
+        do throws(MCPError) { templates = try await session.allResourceTemplates() } catch { templates = [] }
+        return ServerTemplates(server: server, templates: templates)
+    }
+
+    // MARK: - Prompts and completion
+
+    func visiblePrompts(_ grant: AccessPolicy.Grant) -> [QualifiedPrompt] {
+        hub.prompts.filter { grant.permits(.prompt, $0.qualifiedName) }
+    }
+
+    public func prompts(_ context: RequestContext) async throws -> [Prompt] {
+        let (_, grant) = try grant(context)
+        return visiblePrompts(grant).map { entry in
+            var prompt = entry.prompt
+            prompt.json["name"] = .string(entry.qualifiedName)
+            return prompt
+        }
+    }
+
+    public func getPrompt(_ name: String, arguments: [String: String], _ context: RequestContext) async throws -> GetPromptResult {
+        let (principal, grant) = try grant(context)
+        let visible = visiblePrompts(grant)
+        guard visible.contains(where: { $0.qualifiedName == name }) else {
+            throw Self.unknown("prompt", name, among: visible.map(\.qualifiedName), for: principal)
+        }
+        do {
+            return try await hub.getPrompt(name, arguments: arguments)
+        } catch {
+            throw ServerError(forwarding: error)
+        }
+    }
+
+    public func complete(_ params: CompleteParams, _ context: RequestContext) async throws -> CompleteResult {
+        let (principal, grant) = try grant(context)
+        let server: String
+        let reference: CompletionReference
+        switch params.ref {
+        case .prompt(let name)?:
+            guard let prompt = visiblePrompts(grant).first(where: { $0.qualifiedName == name }) else {
+                throw Self.unknown("prompt", name, among: visiblePrompts(grant).map(\.qualifiedName), for: principal)
+            }
+            (server, reference) = (prompt.server, .prompt(name: prompt.prompt.name))
+        case .resourceTemplate(let uri)?:
+            guard grant.permits(.resource, uri), let owner = await templates().first(where: { $0.template.uriTemplate == uri }) else {
+                return CompleteResult(values: [], total: 0, hasMore: false)
+            }
+            (server, reference) = (owner.server, .resourceTemplate(uri: uri))
+        case nil:
+            throw ServerError.invalidParams("completion needs a ref of type ref/prompt or ref/resource")
+        }
+        do {
+            let session = try hub.session(for: server)
+            let context = params.contextArguments
+            return try await session.complete(
+                reference,
+                argument: params.argumentName,
+                value: params.argumentValue,
+                context: context.isEmpty ? nil : context
+            )
+        } catch {
+            throw ServerError(forwarding: error)
+        }
+    }
+
+    /// The refusal for a name the caller cannot use, alike whether it exists or is hidden.
+    static func unknown(_ kind: String, _ name: String, among visible: [String], for principal: Principal) -> ServerError {
+        let hint = Suggestion.closest(to: name, in: visible).map { "; did you mean \"\($0)\"?" } ?? ""
+        return ServerError.invalidParams("no \(kind) \"\(name)\" is available to \(principal.name)\(hint)")
+    }
+}
+
+extension ServerError {
+    /// The error to send a gateway's client for what an upstream call threw: the upstream
+    /// server's own JSON-RPC error as it was; bad arguments as invalid params; anything else
+    /// (a server down, a timeout, an open breaker) as an internal error naming the cause in
+    /// `data.reason`.
+    init(forwarding error: any Error) {
+        guard let error = error as? MCPError else {
+            self.init(code: ErrorCode.internalError, message: "\(error)")
+            return
+        }
+        switch error.code {
+        case .serverError:
+            if let rpc = error.rpcError {
+                self.init(code: rpc.code, message: rpc.message, data: rpc.data)
+            } else {
+                self.init(code: ErrorCode.internalError, message: error.message)
+            }
+        case .invalidArguments:
+            self.init(code: ErrorCode.invalidParams, message: error.message)
+        default:
+            var data: JSONObject = ["reason": .string(error.code.description)]
+            if let retryAfter = error.retryAfter {
+                data["retryAfterMs"] = .int(Int(retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000))
+            }
+            self.init(code: ErrorCode.internalError, message: error.message, data: .object(data))
+        }
+    }
+}

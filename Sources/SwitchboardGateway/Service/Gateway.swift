@@ -1,0 +1,220 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import JSONCore
+public import Logging
+import MCPClient
+import MCPServer
+public import MCPServerHTTP
+import MCPWire
+import NIOCore
+import ServiceLifecycle
+import SwitchboardConfiguration
+public import SwitchboardHub
+import Synchronization
+import UnixSignals
+
+/// How the gateway listens and answers.
+public struct GatewayOptions: Sendable {
+    /// The address to bind. Anything but loopback needs a `"gateway"` section that says who
+    /// may call.
+    public var host: String
+    /// The port, or 0 for any free one.
+    public var port: Int
+    /// The MCP endpoint's path, answer mode and limits.
+    public var endpoint: HTTPEndpointOptions
+    /// Items per page of list results.
+    public var pageSize: Int?
+    /// Where the gateway's own messages go (reloads refused, and the like).
+    public var logger: Logger
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        endpoint: HTTPEndpointOptions = HTTPEndpointOptions(),
+        pageSize: Int? = 100,
+        logger: Logger = Logger(label: "switchboard.gateway")
+    ) {
+        self.host = host
+        self.port = port
+        self.endpoint = endpoint
+        self.pageSize = pageSize
+        self.logger = logger
+    }
+}
+
+/// Why the gateway will not start as configured.
+public struct GatewayProblem: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// `switchboard serve`: every server of a hub behind one MCP endpoint over Streamable HTTP,
+/// for clients of both protocol eras, with API-key authentication and per-role access.
+///
+/// Routes: the MCP endpoint (``GatewayOptions/endpoint``, `/mcp`), `GET /healthz` (the
+/// process answers) and `GET /readyz` (503 until at least one server is ready). The catalog
+/// follows the hub: when a server's list changes, a server comes or goes, or the file is
+/// reloaded (keys and roles too), connected clients are told the lists changed.
+public final class Gateway: Sendable {
+    public let hub: Hub
+    public let options: GatewayOptions
+    let access: AccessRules
+    let server: Server
+    let endpoint: MCPHTTPEndpoint
+
+    /// The access rules in force, replaced on reload.
+    final class AccessRules: Sendable {
+        let current: Mutex<GatewayAccess>
+        init(_ access: GatewayAccess) { current = Mutex(access) }
+        var value: GatewayAccess { current.withLock { $0 } }
+    }
+
+    /// Refuses a configuration that would expose servers to the network without asking who
+    /// calls, or that could let nobody in.
+    public init(hub: Hub, options: GatewayOptions = GatewayOptions()) throws(GatewayProblem) {
+        let settings = hub.configuration.gateway
+        let access = try Self.access(settings)
+        try Self.checkExposure(settings, host: options.host)
+        self.hub = hub
+        self.options = options
+        let rules = AccessRules(access)
+        self.access = rules
+        let catalog = HubCatalog(hub: hub) { rules.value }
+        server = Server(
+            info: Implementation(name: "switchboard-gateway", version: switchboardVersion),
+            instructions: "Tools, resources and prompts of several MCP servers; names are qualified as server\(hub.configuration.separator)name.",
+            options: Server.Options(pageSize: options.pageSize),
+            catalog: catalog
+        )
+        endpoint = MCPHTTPEndpoint(server: server, options: options.endpoint)
+    }
+
+    static func access(_ settings: GatewaySettings?) throws(GatewayProblem) -> GatewayAccess {
+        do { return try GatewayAccess(settings: settings) } catch { throw GatewayProblem("\"gateway\": \(error.description)") }
+    }
+
+    static func checkExposure(_ settings: GatewaySettings?, host: String) throws(GatewayProblem) {
+        if let settings {
+            guard !settings.apiKeys.isEmpty || settings.anonymousRoles != nil else {
+                throw GatewayProblem(
+                    "\"gateway\" has no \"apiKeys\" and no \"anonymous\", so no request could be let in; add an API key (switchboard serve prints how)"
+                )
+            }
+            return
+        }
+        guard isLoopback(host) else {
+            throw GatewayProblem(
+                "the configuration has no \"gateway\" section, so every caller could use every server: "
+                    + "bind to 127.0.0.1, or add \"gateway\": {\"apiKeys\": [...], \"roles\": {...}} before listening on \(host)"
+            )
+        }
+    }
+
+    /// Whether `host` is reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// Who the access rules let in, for the startup message.
+    public var accessSummary: String {
+        let access = self.access.value
+        if access.isOpen { return "no \"gateway\" section: every local caller may use everything" }
+        var parts = ["\(access.keys.entries.count) API key\(access.keys.entries.count == 1 ? "" : "s")"]
+        if let anonymous = access.anonymous { parts.append("anonymous callers as \(anonymous.roles.joined(separator: ", "))") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Serves until the process gets SIGTERM or SIGINT (then finishes the requests in flight)
+    /// or the task is cancelled. The hub is the caller's to close afterwards.
+    ///
+    /// - Parameter onListening: called with the bound port once connections are accepted.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router(context: GatewayRequestContext.self)
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { [hub] _, _ in Self.readiness(hub) }
+        let rules = access
+        let authenticated = router.group()
+            .add(middleware: APIKeyAuthenticator { rules.value })
+            .add(middleware: RequireCallerMiddleware { rules.value })
+        endpoint.addRoutes(to: authenticated) { _, context in context.identity }
+
+        let port = options.port
+        let application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: port), serverName: "switchboard-gateway"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: Logger(label: "switchboard.gateway.http", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let forwarder = ChangeForwarder(hub: hub, server: server, access: access, host: options.host, logger: options.logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                ServiceGroupConfiguration.ServiceConfiguration(service: application),
+                // Its end (the hub closed, or shutdown) must not cut the server's graceful drain short.
+                ServiceGroupConfiguration.ServiceConfiguration(service: forwarder, successTerminationBehavior: .ignore),
+            ],
+            logger: Logger(label: "switchboard.gateway.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    static func readiness(_ hub: Hub) -> Response {
+        let statuses = hub.statuses.filter { $0.phase != .disabled }
+        let ready = statuses.filter { $0.phase == .ready }.count
+        let body: JSONValue = [
+            "status": .string(ready > 0 ? "ready" : "unavailable"),
+            "servers": ["ready": .int(ready), "total": .int(statuses.count)],
+        ]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(
+            status: ready > 0 ? .ok : .serviceUnavailable,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body.serializedString() + "\n"))
+        )
+    }
+
+    /// How many legacy sessions are open.
+    public var sessionCount: Int { endpoint.sessionCount }
+}
+
+/// Tells the gateway's clients when the hub's catalog changes, and applies reloaded keys and
+/// roles.
+struct ChangeForwarder: Service {
+    let hub: Hub
+    let server: Server
+    let access: Gateway.AccessRules
+    let host: String
+    let logger: Logger
+
+    func run() async throws {
+        for await event in hub.events().cancelOnGracefulShutdown() {
+            switch event {
+            case .catalogRefreshed, .serverReady, .serverFailed:
+                announceAll()
+            case .reloaded:
+                do throws(GatewayProblem) {
+                    let settings = hub.configuration.gateway
+                    let replacement = try Gateway.access(settings)
+                    try Gateway.checkExposure(settings, host: host)
+                    access.current.withLock { $0 = replacement }
+                } catch {
+                    logger.error("reloaded configuration's gateway section refused, the previous one stays: \(error.description)")
+                }
+                announceAll()
+            case .replicaLost, .sessionReestablished, .replicaCrashLooped, .replicaRestored, .reloadRejected:
+                break
+            }
+        }
+    }
+
+    func announceAll() {
+        server.announce(.toolsListChanged)
+        server.announce(.promptsListChanged)
+        server.announce(.resourcesListChanged)
+    }
+}
