@@ -3,6 +3,7 @@ public import MCPClient
 public import MCPServer
 import MCPTransport
 public import SwitchboardConfiguration
+public import SwitchboardHub
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,23 @@ public protocol HTTPSupport: Sendable {
         responseMode: String,
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws
+
+    /// Serves `hub`'s servers behind one authenticated MCP endpoint (`switchboard serve`) until
+    /// SIGTERM or SIGINT. Throws, before listening, when the hub's `"gateway"` section cannot
+    /// be used or would expose the servers without credentials.
+    ///
+    /// - Parameter onListening: told the bound port and who the access rules let in.
+    func serveGateway(
+        _ hub: Hub,
+        host: String,
+        port: Int,
+        responseMode: String,
+        onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
+    ) async throws
+
+    /// A new gateway API key from the system's secure random source, and its SHA-256 (hex),
+    /// which is what the configuration keeps (`keys create`; the hashing lives with the gateway).
+    func newAPIKey() -> (key: String, sha256: String)
 
     /// Signing in to protected HTTP servers, and the sign-ins stored in `store`.
     func signIn(store: TokenStoreKind) -> any SignInSupport

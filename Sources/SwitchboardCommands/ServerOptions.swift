@@ -270,10 +270,14 @@ struct ServerOptions: ParsableArguments {
     }
 
     /// The client configuration of `definition`: its chain, timeouts and version, flags over file.
+    ///
+    /// - Parameter longLived: the session serves for long (`serve`): it listens for the
+    ///   server's list changes, so the catalog it feeds follows them.
     func clientConfiguration(
         for definition: ServerDefinition,
         in selection: Selection,
-        handlers: ClientHandlers = ClientHandlers()
+        handlers: ClientHandlers = ClientHandlers(),
+        longLived: Bool = false
     ) throws(ConfigurationProblem) -> ClientConfiguration {
         let settings = settings(for: definition, in: selection)
         let configured = selection.configuration.effectiveSettings(of: definition)
@@ -294,7 +298,7 @@ struct ServerOptions: ParsableArguments {
             trustToolAnnotations: settings.trustAnnotations,
             safeTools: settings.safeTools,
             // One command, one short session: nothing lives long enough to go stale.
-            listenForChanges: .never
+            listenForChanges: longLived ? .always : .never
         )
     }
 

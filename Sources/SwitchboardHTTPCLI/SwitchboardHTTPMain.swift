@@ -9,6 +9,8 @@ import MCPTransport
 import SwitchboardAuth
 import SwitchboardCommands
 import SwitchboardConfiguration
+import SwitchboardGateway
+import SwitchboardHub
 import SwitchboardYAML
 
 /// `switchboard-http`: the same commands as `switchboard`, with HTTP client and server support.
@@ -104,5 +106,23 @@ struct FullHTTPSupport: HTTPSupport {
     ) async throws {
         let mode = ResponseMode(rawValue: responseMode) ?? .auto
         try await runHTTPServer(server, host: host, port: port, options: HTTPEndpointOptions(responseMode: mode), onListening: onListening)
+    }
+
+    func newAPIKey() -> (key: String, sha256: String) {
+        let key = APIKey.generate()
+        return (key.text, key.digest.description)
+    }
+
+    func serveGateway(
+        _ hub: Hub,
+        host: String,
+        port: Int,
+        responseMode: String,
+        onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
+    ) async throws {
+        let mode = ResponseMode(rawValue: responseMode) ?? .auto
+        let gateway = try Gateway(hub: hub, options: GatewayOptions(host: host, port: port, endpoint: HTTPEndpointOptions(responseMode: mode)))
+        let access = gateway.accessSummary
+        try await gateway.run { port in await onListening(port, access) }
     }
 }

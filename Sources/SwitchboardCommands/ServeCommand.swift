@@ -1,0 +1,87 @@
+import ArgumentParser
+import MCPClient
+import SwitchboardConfiguration
+import SwitchboardHub
+
+/// `switchboard serve`: the gateway.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve every configured server behind one authenticated MCP endpoint (the gateway).",
+        discussion: """
+            Clients of every protocol revision connect to http://HOST:PORT/mcp (Streamable
+            HTTP). Tools and prompts are named server__name; resources keep their URIs. A
+            server that is down leaves the catalog until it is back; the others keep serving.
+
+            Who may call is the configuration's "gateway" section: API keys ("apiKeys", sent
+            as 'Authorization: Bearer <key>'), the roles they hold ("roles": globs of tools,
+            resources and prompts to allow and deny), and what a caller without a key may do
+            ("anonymous"). Without that section the gateway is open, and binds only to
+            loopback. The file is watched: servers, keys and roles change without a restart.
+
+            With no --config (and no configuration file found) it serves the built-in demo
+            server. GET /healthz answers while the process runs; GET /readyz answers 200 once
+            a server is ready, 503 before. SIGTERM or SIGINT stops it after the requests in
+            flight.
+            """
+    )
+
+    @OptionGroup var server: ServerOptions
+    @Option(name: .long, help: "The address to bind; anything but loopback needs a \"gateway\" section.") var host = "127.0.0.1"
+    @Option(name: .long, help: "The port (0 picks a free one; the address is printed on stderr).") var port = 8080
+    @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
+    @Option(name: .long, help: "Seconds to wait for the servers to connect before listening (they keep trying after).")
+    var startupSeconds: Double = 30
+
+    func validate() throws {
+        guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
+        guard startupSeconds >= 0 else { throw ValidationError("--startup-seconds must be 0 or more") }
+        if server.server != nil { throw ValidationError("serve serves every server of the file; leave out --server") }
+    }
+
+    func run() async throws {
+        let http = try CommandEnvironment.requireHTTP()
+        var selection = try server.selection()
+        // A gateway lives long: a server it started that exits is started again.
+        if selection.adHoc {
+            selection.configuration.servers = selection.configuration.servers.map { definition in
+                var definition = definition
+                definition.settings.restart = nil
+                return definition
+            }
+        }
+        let configuration = selection.configuration
+        let connector = try server.connector(for: configuration, signIn: .never)
+        let options = server
+        let chosen = selection
+        let hub = Hub(configuration: configuration, connector: connector, options: server.connectionOptions) { definition, _ throws(ConfigError) in
+            do throws(ConfigurationProblem) {
+                return try options.clientConfiguration(for: definition, in: chosen, longLived: true)
+            } catch {
+                throw ConfigError(file: configuration.file, message: "server \"\(definition.name)\": \(error.description)")
+            }
+        }
+        await hub.start(timeout: .milliseconds(Int64(startupSeconds * 1000)), maintain: true)
+        ServerOptions.reportProblems(of: hub)
+        // Reloads follow the file for as long as the gateway serves; cancelled when it stops.
+        let watcher = selection.adHoc ? nil : hub.watch(file: configuration.file, loader: try ConfigurationFiles.loader(reading: configuration.file))
+        let host = self.host
+        let served = selection.description
+        do {
+            try await http.serveGateway(hub, host: host, port: port, responseMode: responseMode) { port, access in
+                Terminal.error("switchboard gateway listening on http://\(Self.urlHost(host)):\(port)/mcp (\(served); \(access))")
+            }
+        } catch {
+            watcher?.cancel()
+            await hub.close()
+            throw error
+        }
+        watcher?.cancel()
+        await hub.close()
+    }
+
+    static func urlHost(_ host: String) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+}
