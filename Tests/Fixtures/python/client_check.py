@@ -12,6 +12,7 @@ import sys
 from contextlib import AsyncExitStack
 
 import anyio
+from checks import check, start, tool_names
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CreateMessageResult, ElicitResult, InputRequiredResult, TextContent
@@ -46,12 +47,6 @@ async def call_answering_input(session, name, arguments):
     raise RuntimeError("still input_required after 5 rounds")
 
 
-async def check(name, report, action):
-    try:
-        report[name] = await action()
-    except Exception as error:  # the report says what failed; the test decides
-        report[name] = f"error: {type(error).__name__}: {error}"
-
 
 async def run(args):
     report = {}
@@ -64,21 +59,10 @@ async def run(args):
         session = await stack.enter_async_context(
             ClientSession(read, write, sampling_callback=on_sample, elicitation_callback=on_elicit)
         )
-        if args.era == "modern":
-            await session.discover()
-        else:
-            await session.initialize()
-        report["protocolVersion"] = session.protocol_version
-        report["serverName"] = session.server_info.name if session.server_info else None
+        await start(session, args.era, report)
 
         async def tools():
-            names, cursor = [], None
-            while True:
-                page = await session.list_tools(cursor=cursor) if cursor else await session.list_tools()
-                names += [tool.name for tool in page.tools]
-                cursor = page.next_cursor
-                if not cursor:
-                    return sorted(names)
+            return await tool_names(session)
 
         async def echo():
             result = await session.call_tool("echo", {"text": "from python"})

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import Foundation
+import JSONCore
+import MCPClient
+import MCPHTTPTransport
+import MCPTransport
+import MCPWire
+import NIOCore
+import NIOHTTP1
+import SwitchboardGateway
+import TestSupport
+import Testing
+
+/// `switchboard serve` as users run it (the release binary, handing off to `switchboard-http`),
+/// in front of the demo server over stdio, with two API keys: alice (admin) and bob (reader).
+struct GatewayPeer {
+    let alice = APIKey.generate()
+    let bob = APIKey.generate()
+
+    func configuration(extraKey: APIKey? = nil) -> String {
+        let extra = extraKey.map { #", {"name": "carol", "key": {"sha256": "\#($0.digest)"}, "roles": ["reader"]}"# } ?? ""
+        return """
+            {"mcpServers": {"demo": {"command": "\(Peers.switchboard)", "args": ["demo-server"]}},
+             "gateway": {
+               "apiKeys": [{"name": "alice", "key": {"sha256": "\(alice.digest)"}, "roles": ["admin"]},
+                           {"name": "bob", "key": {"sha256": "\(bob.digest)"}, "roles": ["reader"]}\(extra)],
+               "roles": {"admin": {"tools": ["*"], "resources": ["*"], "prompts": ["*"]},
+                         "reader": {"tools": ["demo__*"], "resources": ["demo://greeting/*"], "prompts": ["demo__*"],
+                                    "deny": {"tools": ["demo__increment", "demo__confirm_action"]}}}}}
+            """
+    }
+
+    /// Runs the gateway over this configuration for `body`, then stops it (SIGTERM).
+    func run(_ body: (_ url: String, _ file: String) async throws -> Void) async throws {
+        try Peers.require(Peers.switchboard)
+        try await withTemporaryFolder(files: ["gateway.json": configuration()]) { folder in
+            let file = folder + "/gateway.json"
+            let peer = try await HTTPPeer(Peers.switchboard) { port in ["serve", "--config", file, "--port", String(port)] }
+            defer { peer.stop() }
+            try await body(peer.url, file)
+        }
+    }
+
+    static func session<Result: Sendable>(
+        _ url: String,
+        key: APIKey?,
+        version: ProtocolVersion? = nil,
+        _ body: (ClientSession) async throws -> Result
+    ) async throws -> Result {
+        let transport = try StreamableHTTPTransport(url: url, options: HTTPOptions(bearerToken: key?.text))
+        return try await ClientSession.withSession(
+            transport: transport,
+            configuration: ClientConfiguration(pinnedVersion: version, defaultTimeout: .seconds(30)),
+            body
+        )
+    }
+}
+
+/// One POST of a JSON-RPC message to the gateway, as a client library would send it.
+func post(_ url: String, key: APIKey?, session: String? = nil, _ body: String) async throws -> (status: Int, session: String?, body: String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(name: "Accept", value: "application/json, text/event-stream")
+    if let key { request.headers.add(name: "Authorization", value: "Bearer \(key.text)") }
+    if let session { request.headers.add(name: "Mcp-Session-Id", value: session) }
+    request.body = .bytes(ByteBuffer(string: body))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let bytes = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), response.headers.first(name: "Mcp-Session-Id"), String(buffer: bytes))
+}
+
+@Suite("Gateway: switchboard serve with API keys and roles", .serialized)
+struct GatewayServeTests {
+    static let eras: [ProtocolVersion?] = [nil, .v2025_11_25, .v2025_03_26]
+
+    @Test("each key sees and uses what its roles allow, in every era; what a role hides is not there for it", arguments: eras)
+    func roles(version: ProtocolVersion?) async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            try await GatewayPeer.session(url, key: gateway.alice, version: version) { session in
+                #expect(session.serverInfo?.name == "switchboard-gateway")
+                let names = Set(try await session.allTools().map(\.name))
+                #expect(names.isSuperset(of: ["demo__echo", "demo__add", "demo__increment", "demo__confirm_action"]), "\(names)")
+                let counter = try await session.callTool("demo__increment", arguments: ["by": 2])
+                #expect(!counter.isError, "\(counter.text)")
+                #expect(try await session.readResource("demo://counter").contents.isEmpty == false)
+            }
+            try await GatewayPeer.session(url, key: gateway.bob, version: version) { session in
+                let names = Set(try await session.allTools().map(\.name))
+                #expect(names.contains("demo__echo") && names.contains("demo__add"))
+                #expect(!names.contains("demo__increment") && !names.contains("demo__confirm_action"), "\(names)")
+                #expect(try await session.callTool("demo__add", arguments: ["a": 2, "b": 3]).structuredContent == ["sum": 5])
+                // Hidden and unknown alike: refused by the gateway, the demo server never asked.
+                let options = RequestOptions(validateArguments: false)
+                for name in ["demo__increment", "demo__nonesuch"] {
+                    let error = await #expect(throws: MCPError.self) { try await session.callTool(name, arguments: ["by": 1], options: options) }
+                    #expect(error?.code == .serverError)
+                    #expect(error?.rpcError?.message.contains("no tool \"\(name)\" is available to bob") == true, "\(String(describing: error))")
+                }
+                let resources = try await session.allResources().map(\.uri)
+                #expect(!resources.contains("demo://counter"), "\(resources)")
+                #expect(try await session.readResource("demo://greeting/Bob").contents.first?.text == "Hello, Bob!")
+                await #expect(throws: MCPError.self) { try await session.readResource("demo://counter") }
+                let prompt = try await session.getPrompt("demo__summarize", arguments: ["text": "abc"])
+                #expect(prompt.messages.isEmpty == false)
+            }
+        }
+    }
+
+    @Test("no key, a wrong key, or a malformed header: 401 with a Bearer challenge, and nothing reaches a server")
+    func unauthenticated() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            let ping = #"{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}"#
+            for key in [nil, APIKey.generate()] {
+                let answer = try await post(url, key: key, ping)
+                #expect(answer.status == 401, "\(answer)")
+                #expect(answer.body.contains(key == nil ? "needs an API key" : "not valid"), "\(answer.body)")
+            }
+            let error = await #expect(throws: MCPError.self) {
+                try await GatewayPeer.session(url, key: APIKey.generate()) { session in try await session.allTools() }
+            }
+            #expect(error?.code == .authorizationRequired, "\(String(describing: error))")
+            // The challenge header is there for clients that look for it.
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Basic YWxpY2U6cHc=")
+            request.body = .bytes(ByteBuffer(string: ping))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 401)
+            #expect(response.headers.first(name: "WWW-Authenticate")?.hasPrefix("Bearer realm=\"switchboard\"") == true)
+        }
+    }
+
+    @Test("a legacy session belongs to the key that opened it: another key naming it gets 404")
+    func sessionBinding() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            let initialize = #"""
+                {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+                """#
+            let opened = try await post(url, key: gateway.alice, initialize)
+            #expect(opened.status == 200, "\(opened)")
+            let id = try #require(opened.session)
+            let list = #"{"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}"#
+            let stolen = try await post(url, key: gateway.bob, session: id, list)
+            #expect(stolen.status == 404, "\(stolen)")
+            let own = try await post(url, key: gateway.alice, session: id, list)
+            #expect(own.status == 200 && own.body.contains("demo__increment"), "\(own)")
+        }
+    }
+
+    @Test("a key added to the file works without a restart; a removed one stops working")
+    func reload() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, file in
+            let carol = APIKey.generate()
+            let discover = #"{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}"#
+            #expect(try await post(url, key: carol, discover).status == 401)
+            try gateway.configuration(extraKey: carol).write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try await post(url, key: carol, discover).status == 200 })
+            try gateway.configuration().write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try await post(url, key: carol, discover).status == 401 })
+            #expect(try await post(url, key: gateway.bob, discover).status == 200)
+        }
+    }
+
+    /// Whether `condition` holds within 60 s of polling (the file watcher polls every second).
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<300 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+}
+
+@Suite("Interop: the Python SDK client through the gateway", .serialized)
+struct GatewayPythonClientTests {
+    @Test(
+        "a reader's key: qualified catalog without what its role denies, calls with progress, reads and prompts, in both eras",
+        arguments: ["modern", "legacy"]
+    )
+    func pythonClient(era: String) async throws {
+        try Peers.require(Peers.python)
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            let output = try await ExternalProcess.run(
+                Peers.python,
+                [Peers.pythonScript("gateway_client.py"), "--era", era, url],
+                environment: ["GATEWAY_KEY": gateway.bob.text]
+            )
+            #expect(output.status == 0, "python client failed: \(output.stderr)")
+            let report = try #require(try JSONValue(parsing: output.stdout).objectValue, "no report: \(output.stdout) \(output.stderr)")
+            #expect(report["protocolVersion"] == .string(era == "modern" ? "2026-07-28" : "2025-11-25"))
+            #expect(report["serverName"] == "switchboard-gateway")
+            #expect(report["tools"] == ["demo__add", "demo__ask_model", "demo__echo", "demo__fail", "demo__sleep", "demo__stats"])
+            #expect(report["echo"] == "through the gateway")
+            #expect(report["add"] == ["sum": 42])
+            // The demo server's progress, passed on by the gateway.
+            #expect(report["sleep"] == ["text": "slept 40 ms", "progress": [1.0, 2.0, 3.0, 4.0]])
+            let forbidden = report["forbidden"]?.stringValue ?? "\(String(describing: report["forbidden"]))"
+            #expect(forbidden.contains("no tool \"demo__increment\" is available to bob"), "\(forbidden)")
+            #expect(report["read"] == "Hello, Python!")
+            #expect(report["prompt"] == "Summarize the following text in a brief style:\n\nabc")
+            let refused = report["withoutKey"]?.stringValue ?? ""
+            // The SDK shows the gateway's JSON-RPC error from the 401 body.
+            #expect(refused.hasPrefix("error:") && refused.contains("this gateway needs an API key"), "\(refused)")
+        }
+    }
+}
