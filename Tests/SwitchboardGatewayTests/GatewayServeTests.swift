@@ -166,6 +166,43 @@ struct GatewayServeTests {
         }
     }
 
+    @Test("an upstream that dies mid-call: its destructive call ran once, the client gets a typed error, the session goes on, and the server comes back")
+    func upstreamDies() async throws {
+        try Peers.require(Peers.switchboard)
+        try await withTemporaryFolder(files: [:]) { folder in
+            let counts = folder + "/executions"
+            let text = """
+                {"mcpServers": {
+                  "demo": {"command": "\(Peers.switchboard)", "args": ["demo-server"]},
+                  "chaos": {"command": "\(Peers.switchboard)", "args": ["demo-server", "--chaos", "--count-file", "\(counts)"]}}}
+                """
+            try text.write(toFile: folder + "/open.json", atomically: true, encoding: .utf8)
+            // No "gateway" section: open, on loopback only.
+            let peer = try await HTTPPeer(Peers.switchboard) { port in ["serve", "--config", folder + "/open.json", "--port", String(port)] }
+            defer { peer.stop() }
+            try await GatewayPeer.session(peer.url, key: nil) { session in
+                _ = try await session.callTool("chaos__chaos", arguments: ["mode": "crash", "count": 1])
+                let error = await #expect(throws: MCPError.self) {
+                    try await session.callTool("chaos__write_record", arguments: ["key": "k", "value": "v"])
+                }
+                #expect(error?.code == .serverError, "\(String(describing: error))")
+                #expect(error?.rpcError?.code == ErrorCode.internalError)
+                #expect(error?.rpcError?.data?["reason"]?.stringValue != nil, "\(String(describing: error?.rpcError))")
+                // The other server is untouched, in the same session.
+                #expect(try await session.callTool("demo__add", arguments: ["a": 1, "b": 2]).structuredContent == ["sum": 3])
+                // The gateway restarts the server; its tools work again, and the destructive call
+                // that reached it was never repeated (the count file outlives the process).
+                #expect(
+                    try await eventually {
+                        (try? await session.callTool("chaos__lookup", arguments: ["key": "k"]))?.isError == false
+                    }
+                )
+                let executions = try await session.callTool("chaos__executions").structuredContent
+                #expect(executions?["write_record"] == 1, "\(String(describing: executions))")
+            }
+        }
+    }
+
     /// Whether `condition` holds within 60 s of polling (the file watcher polls every second).
     func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
         for _ in 0..<300 {
