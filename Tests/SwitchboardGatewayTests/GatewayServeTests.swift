@@ -166,7 +166,9 @@ struct GatewayServeTests {
         }
     }
 
-    @Test("an upstream that dies mid-call: its destructive call ran once, the client gets a typed error, the session goes on, and the server comes back")
+    @Test(
+        "an upstream that dies mid-call: its destructive call ran once, the client gets a typed error, the session goes on, and the server comes back"
+    )
     func upstreamDies() async throws {
         try Peers.require(Peers.switchboard)
         try await withTemporaryFolder(files: [:]) { folder in
