@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -161,11 +162,19 @@ let package = Package(
             swiftSettings: sourceSettings
         ),
 
+        // The gateway's tamper-evident audit log: the hash chain (pure) and its SQLite store.
+        .target(
+            name: "SwitchboardAudit",
+            dependencies: ["JSONCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: sourceSettings
+        ),
+
         // The gateway (`switchboard serve`): who may call what, and the service around the hub.
         .target(
             name: "SwitchboardGateway",
             dependencies: [
                 "MCPAuth", "SwitchboardConfiguration", "SwitchboardHub", "MCPServer", "MCPServerHTTP", "MCPClient", "MCPWire", "JSONCore",
+                "SwitchboardAudit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -219,7 +228,7 @@ let package = Package(
             name: "SwitchboardHTTPCLI",
             dependencies: [
                 "SwitchboardCommands", "SwitchboardYAML", "SwitchboardAuth", "SwitchboardConfiguration", "MCPAuth", "MCPAuthHTTP", "MCPConnect",
-                "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport", "SwitchboardGateway", "SwitchboardHub",
+                "MCPServerHTTP", "MCPClient", "MCPServer", "MCPTransport", "SwitchboardGateway", "SwitchboardHub", "SwitchboardAudit",
             ],
             swiftSettings: sourceSettings
         ),
@@ -246,7 +255,8 @@ let package = Package(
             name: "SwitchboardGatewayTests",
             dependencies: [
                 "SwitchboardGateway", "SwitchboardConfiguration", "JSONCore", "TestSupport", "MCPClient", "MCPHTTPTransport", "MCPTransport",
-                "MCPWire",
+                "MCPWire", "SwitchboardAudit",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
