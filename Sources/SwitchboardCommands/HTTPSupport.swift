@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import JSONCore
 public import MCPClient
 public import MCPServer
 import MCPTransport
@@ -35,14 +36,23 @@ public protocol HTTPSupport: Sendable {
     /// SIGTERM or SIGINT. Throws, before listening, when the hub's `"gateway"` section cannot
     /// be used or would expose the servers without credentials.
     ///
-    /// - Parameter onListening: told the bound port and who the access rules let in.
+    /// - Parameters:
+    ///   - auditFile: the audit log (SQLite, made with its folder when missing); nil records nothing.
+    ///   - onListening: told the bound port and who the access rules let in.
     func serveGateway(
         _ hub: Hub,
         host: String,
         port: Int,
         responseMode: String,
+        auditFile: String?,
         onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
     ) async throws
+
+    /// Checks the hash chain of the audit log at `file`.
+    func verifyAuditLog(file: String) throws -> AuditVerification
+
+    /// The last `count` records of the audit log at `file`, oldest first, as JSON objects.
+    func auditRecords(file: String, last count: Int) throws -> [JSONObject]
 
     /// A new gateway API key from the system's secure random source, and its SHA-256 (hex),
     /// which is what the configuration keeps (`keys create`; the hashing lives with the gateway).
@@ -53,6 +63,28 @@ public protocol HTTPSupport: Sendable {
 
     /// The Client ID Metadata Document to publish at `url` (pretty-printed JSON).
     func clientMetadataDocument(url: String, clientName: String) -> String
+}
+
+/// What `audit verify` found.
+public struct AuditVerification: Sendable, Hashable {
+    /// How many records hold (all of them, when nothing is broken).
+    public var count: Int64
+    /// The last record's hash, when the chain is intact.
+    public var head: String?
+    /// The first record that does not hold, and why.
+    public var broken: (sequence: Int64, reason: String)? {
+        brokenSequence.map { ($0, brokenReason ?? "") }
+    }
+    var brokenSequence: Int64?
+    var brokenReason: String?
+
+    public static func intact(count: Int64, head: String) -> AuditVerification {
+        AuditVerification(count: count, head: head, brokenSequence: nil, brokenReason: nil)
+    }
+
+    public static func broken(sequence: Int64, reason: String) -> AuditVerification {
+        AuditVerification(count: sequence - 1, head: nil, brokenSequence: sequence, brokenReason: reason)
+    }
 }
 
 /// What a command does when an HTTP server asks for a sign-in it does not have, or for more

@@ -20,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
             loopback. The file is watched: servers, keys and roles change without a restart.
 
             With no --config (and no configuration file found) it serves the built-in demo
-            server. GET /healthz answers while the process runs; GET /readyz answers 200 once
+            server. Every call, read and prompt, and every refused credential, goes to the audit
+            log (SQLite, hash-chained: `switchboard audit verify`); when it cannot be written,
+            calls are refused. GET /healthz answers while the process runs; GET /readyz answers 200 once
             a server is ready, 503 before. SIGTERM or SIGINT stops it after the requests in
             flight.
             """
@@ -32,16 +34,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
     @Option(name: .long, help: "Seconds to wait for the servers to connect before listening (they keep trying after).")
     var startupSeconds: Double = 30
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The audit log (SQLite; default $XDG_STATE_HOME/switchboard/audit.sqlite, else ~/.local/state/...).", valueName: "file")
+    )
+    var auditFile: String?
+    @Flag(name: .long, help: "Record nothing (no audit log).") var noAudit = false
 
     func validate() throws {
         guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
         guard startupSeconds >= 0 else { throw ValidationError("--startup-seconds must be 0 or more") }
         if server.server != nil { throw ValidationError("serve serves every server of the file; leave out --server") }
+        if noAudit && auditFile != nil { throw ValidationError("--no-audit and --audit-file contradict each other") }
     }
 
     func run() async throws {
         let http = try CommandEnvironment.requireHTTP()
+        let audit: String?
+        if noAudit {
+            audit = nil
+        } else if let file = auditFile ?? AuditLogLocation.defaultPath {
+            audit = file
+        } else {
+            throw ConfigurationProblem(
+                "neither XDG_STATE_HOME nor HOME is set, so there is no default audit log: pass --audit-file FILE (or --no-audit)"
+            )
+        }
         var selection = try server.selection()
         // A gateway lives long: a server it started that exits is started again.
         if selection.adHoc {
@@ -69,8 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
         let host = self.host
         let served = selection.description
         do {
-            try await http.serveGateway(hub, host: host, port: port, responseMode: responseMode) { port, access in
-                Terminal.error("switchboard gateway listening on http://\(Self.urlHost(host)):\(port)/mcp (\(served); \(access))")
+            try await http.serveGateway(hub, host: host, port: port, responseMode: responseMode, auditFile: audit) { port, access in
+                let recorded = audit.map { "audit log \($0)" } ?? "no audit log"
+                Terminal.error("switchboard gateway listening on http://\(Self.urlHost(host)):\(port)/mcp (\(served); \(access); \(recorded))")
             }
         } catch {
             watcher?.cancel()

@@ -18,7 +18,8 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self, ToolsCommand.self, CallCommand.self, ResourcesCommand.self, TemplatesCommand.self,
             ReadCommand.self, PromptsCommand.self, PromptCommand.self, BenchCommand.self, MetricsCommand.self, PinsCommand.self,
-            ServersCommand.self, DoctorCommand.self, ConfigCommand.self, ServeCommand.self, KeysCommand.self, DemoServerCommand.self,
+            ServersCommand.self, DoctorCommand.self, ConfigCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self,
+            DemoServerCommand.self,
             LoginCommand.self,
             LogoutCommand.self, AuthCommand.self,
         ]

@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 import MCPAuth
 import MCPAuthHTTP
@@ -6,6 +7,7 @@ import MCPConnect
 import MCPServer
 import MCPServerHTTP
 import MCPTransport
+import SwitchboardAudit
 import SwitchboardAuth
 import SwitchboardCommands
 import SwitchboardConfiguration
@@ -108,6 +110,25 @@ struct FullHTTPSupport: HTTPSupport {
         try await runHTTPServer(server, host: host, port: port, options: HTTPEndpointOptions(responseMode: mode), onListening: onListening)
     }
 
+    func verifyAuditLog(file: String) throws -> AuditVerification {
+        switch try Self.existingAuditLog(file).verify() {
+        case .intact(let count, let head): return .intact(count: count, head: head)
+        case .broken(let sequence, let reason): return .broken(sequence: sequence, reason: reason)
+        }
+    }
+
+    func auditRecords(file: String, last count: Int) throws -> [JSONObject] {
+        try Self.existingAuditLog(file).tail(count).map(\.json)
+    }
+
+    /// The log at `file`, which must exist (reading never makes one).
+    static func existingAuditLog(_ file: String) throws -> AuditLog {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw AuditLogError(description: "no audit log at \(file); switchboard serve writes one there (or where --audit-file says)")
+        }
+        return try AuditLog(path: file)
+    }
+
     func newAPIKey() -> (key: String, sha256: String) {
         let key = APIKey.generate()
         return (key.text, key.digest.description)
@@ -118,10 +139,16 @@ struct FullHTTPSupport: HTTPSupport {
         host: String,
         port: Int,
         responseMode: String,
+        auditFile: String?,
         onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
     ) async throws {
         let mode = ResponseMode(rawValue: responseMode) ?? .auto
-        let gateway = try Gateway(hub: hub, options: GatewayOptions(host: host, port: port, endpoint: HTTPEndpointOptions(responseMode: mode)))
+        var options = GatewayOptions(host: host, port: port, endpoint: HTTPEndpointOptions(responseMode: mode))
+        if let auditFile {
+            try FileManager.default.createDirectory(atPath: TextFile.directory(of: auditFile), withIntermediateDirectories: true)
+            options.auditLog = try AuditLog(path: auditFile)
+        }
+        let gateway = try Gateway(hub: hub, options: options)
         let access = gateway.accessSummary
         try await gateway.run { port in await onListening(port, access) }
     }

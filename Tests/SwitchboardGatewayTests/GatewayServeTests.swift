@@ -7,6 +7,7 @@ import MCPTransport
 import MCPWire
 import NIOCore
 import NIOHTTP1
+import SwitchboardAudit
 import SwitchboardGateway
 import TestSupport
 import Testing
@@ -32,12 +33,20 @@ struct GatewayPeer {
 
     /// Runs the gateway over this configuration for `body`, then stops it (SIGTERM).
     func run(_ body: (_ url: String, _ file: String) async throws -> Void) async throws {
+        try await run { url, file, _ in try await body(url, file) }
+    }
+
+    /// The same, telling `body` where the audit log is.
+    func run(_ body: (_ url: String, _ file: String, _ audit: String) async throws -> Void) async throws {
         try Peers.require(Peers.switchboard)
         try await withTemporaryFolder(files: ["gateway.json": configuration()]) { folder in
             let file = folder + "/gateway.json"
-            let peer = try await HTTPPeer(Peers.switchboard) { port in ["serve", "--config", file, "--port", String(port)] }
+            let audit = folder + "/state/audit.sqlite"
+            let peer = try await HTTPPeer(Peers.switchboard) { port in
+                ["serve", "--config", file, "--port", String(port), "--audit-file", audit]
+            }
             defer { peer.stop() }
-            try await body(peer.url, file)
+            try await body(peer.url, file, audit)
         }
     }
 
@@ -180,7 +189,9 @@ struct GatewayServeTests {
                 """
             try text.write(toFile: folder + "/open.json", atomically: true, encoding: .utf8)
             // No "gateway" section: open, on loopback only.
-            let peer = try await HTTPPeer(Peers.switchboard) { port in ["serve", "--config", folder + "/open.json", "--port", String(port)] }
+            let peer = try await HTTPPeer(Peers.switchboard) { port in
+                ["serve", "--config", folder + "/open.json", "--port", String(port), "--audit-file", folder + "/audit.sqlite"]
+            }
             defer { peer.stop() }
             try await GatewayPeer.session(peer.url, key: nil) { session in
                 _ = try await session.callTool("chaos__chaos", arguments: ["mode": "crash", "count": 1])
@@ -201,6 +212,83 @@ struct GatewayServeTests {
                 )
                 let executions = try await session.callTool("chaos__executions").structuredContent
                 #expect(executions?["write_record"] == 1, "\(String(describing: executions))")
+            }
+        }
+    }
+
+    @Test("the audit log holds every call, refusal and failed credential, who and how it ended, in an intact chain")
+    func audit() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _, audit in
+            try await GatewayPeer.session(url, key: gateway.bob) { session in
+                _ = try await session.callTool("demo__add", arguments: ["a": 1, "b": 2])
+                _ = try await session.callTool("demo__fail")
+                _ = try? await session.callTool("demo__increment", arguments: ["by": 1], options: RequestOptions(validateArguments: false))
+                _ = try await session.readResource("demo://greeting/Audit")
+            }
+            _ = try await post(url, key: APIKey.generate(), #"{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}"#)
+            try await GatewayPeer.session(url, key: gateway.alice) { session in
+                _ = try await session.getPrompt("demo__summarize", arguments: ["text": "x"])
+            }
+            let log = try AuditLog(path: audit)
+            let records = try log.tail(100)
+            let seen = records.map { [$0.event.principal, $0.event.action, $0.event.target ?? "", $0.event.outcome.rawValue] }
+            #expect(
+                seen == [
+                    ["bob", "tools/call", "demo__add", "ok"],
+                    ["bob", "tools/call", "demo__fail", "tool_error"],
+                    ["bob", "tools/call", "demo__increment", "denied"],
+                    ["bob", "resources/read", "demo://greeting/Audit", "ok"],
+                    ["-", "authenticate", "", "unauthenticated"],
+                    ["alice", "prompts/get", "demo__summarize", "ok"],
+                ],
+                "\(seen)"
+            )
+            #expect(records.allSatisfy { $0.event.authentication == ($0.event.principal == "-" ? "-" : "api-key") })
+            #expect(records[2].event.detail?.contains("no tool \"demo__increment\" is available to bob") == true)
+            #expect(try log.verify() == .intact(count: 6, head: records[5].hash))
+        }
+    }
+
+    @Test("calls fail closed while the audit log cannot be written, and go ahead again once it can; a refused call never runs")
+    func auditUnwritable() async throws {
+        try Peers.require(Peers.python)
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _, audit in
+            try await GatewayPeer.session(url, key: gateway.alice) { session in
+                _ = try await session.callTool("demo__add", arguments: ["a": 1, "b": 1])
+                // Another process holds the database's write lock past the log's busy timeout.
+                let locker = ExternalProcess(
+                    Peers.python,
+                    [
+                        "-c",
+                        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(3600)",
+                        audit,
+                    ]
+                )
+                try locker.start()
+                defer { locker.stop() }
+                #expect(try await eventually { locker.stdout.contains("locked") }, "\(locker.stderr)")
+                // The call in flight when writing fails still answers (its record goes to stderr)...
+                #expect(try await session.callTool("demo__add", arguments: ["a": 2, "b": 2]).structuredContent == ["sum": 4])
+                // ...and the next is refused, saying why, without reaching the server.
+                let options = RequestOptions(timeout: .seconds(120))
+                let error = await #expect(throws: MCPError.self) {
+                    try await session.callTool("demo__increment", arguments: ["by": 1], options: options)
+                }
+                #expect(error?.rpcError?.message.contains("audit log") == true, "\(String(describing: error))")
+                #expect(error?.rpcError?.data?["reason"] == "auditUnavailable")
+                locker.stop()
+                _ = await locker.wait()
+                let counter = try await session.callTool("demo__increment", arguments: ["by": 1], options: options)
+                #expect(counter.structuredContent == ["value": 1], "the refused increment never ran")
+            }
+            // The records that could not be written went to the gateway's stderr; the gap is marked.
+            let outcomes = try AuditLog(path: audit).tail(10).map { "\($0.event.action) \($0.event.target ?? "-") \($0.event.outcome.rawValue)" }
+            #expect(outcomes == ["tools/call demo__add ok", "audit/resumed - ok", "tools/call demo__increment ok"], "\(outcomes)")
+            guard case .intact(3, _) = try AuditLog(path: audit).verify() else {
+                Issue.record("the chain does not hold its 3 records")
+                return
             }
         }
     }

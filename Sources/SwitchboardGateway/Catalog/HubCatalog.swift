@@ -2,6 +2,7 @@ public import JSONCore
 import MCPClient
 public import MCPServer
 public import MCPWire
+import SwitchboardAudit
 import SwitchboardConfiguration
 public import SwitchboardHub
 import Synchronization
@@ -16,11 +17,34 @@ import Synchronization
 public struct HubCatalog: CatalogProvider {
     public let hub: Hub
     let access: @Sendable () -> GatewayAccess
+    let audit: AuditTrail?
 
-    /// - Parameter access: the access rules in force (they change when the file is reloaded).
-    public init(hub: Hub, access: @escaping @Sendable () -> GatewayAccess) {
+    /// - Parameters:
+    ///   - access: the access rules in force (they change when the file is reloaded).
+    ///   - audit: where calls, reads and prompts are recorded; nil records nothing.
+    public init(hub: Hub, audit: AuditTrail? = nil, access: @escaping @Sendable () -> GatewayAccess) {
         self.hub = hub
+        self.audit = audit
         self.access = access
+    }
+
+    /// Runs `body` as `principal`'s `action` on `target`, recorded in the audit log.
+    func audited<Result: Sendable>(
+        _ action: String,
+        _ target: String,
+        by principal: Principal,
+        outcome: (Result) -> AuditEvent.Outcome = { _ in .ok },
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        guard let audit else { return try await body() }
+        return try await audit.audited(action, target, by: principal, outcome: outcome, body)
+    }
+
+    /// Refuses `principal` the `kind` named `name`, as for a name that does not exist, and records it.
+    func refuse(_ action: String, _ kind: String, _ name: String, among visible: [String], for principal: Principal) async -> ServerError {
+        let error = Self.unknown(kind, name, among: visible, for: principal)
+        await audit?.denied(action, name, by: principal, error.error.message)
+        return error
     }
 
     public var capabilities: ServerCapabilities {
@@ -63,8 +87,15 @@ public struct HubCatalog: CatalogProvider {
         let (principal, grant) = try grant(context)
         let visible = visibleTools(grant)
         guard visible.contains(where: { $0.qualifiedName == name }) else {
-            throw Self.unknown("tool", name, among: visible.map(\.qualifiedName), for: principal)
+            throw await refuse(Method.toolsCall, "tool", name, among: visible.map(\.qualifiedName), for: principal)
         }
+        return try await audited(Method.toolsCall, name, by: principal, outcome: { $0.isError ? .toolError : .ok }) {
+            try await forward(name, arguments, context)
+        }
+    }
+
+    /// Calls the tool upstream, passing its progress on when the client asked for it.
+    func forward(_ name: String, _ arguments: JSONObject, _ context: RequestContext) async throws -> CallToolResult {
         guard context.progressToken != nil else { return try await call(name, arguments, options: .default) }
         // The upstream server's progress goes on to the client, in order, as it comes.
         let (updates, continuation) = AsyncStream.makeStream(of: ProgressParams.self, bufferingPolicy: .bufferingNewest(256))
@@ -108,16 +139,20 @@ public struct HubCatalog: CatalogProvider {
     public func readResource(_ uri: String, _ context: RequestContext) async throws -> ReadResourceResult {
         let (principal, grant) = try grant(context)
         guard grant.permits(.resource, uri) else {
-            throw ServerError(
+            let error = ServerError(
                 code: ErrorCode.invalidParams,
                 message: "resource not found: \(uri) (as \(principal.name) sees it)",
                 data: ["uri": .string(uri)]
             )
+            await audit?.denied(Method.resourcesRead, uri, by: principal, error.error.message)
+            throw error
         }
-        do {
-            return try await hub.readResource(uri)
-        } catch {
-            throw ServerError(forwarding: error)
+        return try await audited(Method.resourcesRead, uri, by: principal) {
+            do {
+                return try await hub.readResource(uri)
+            } catch {
+                throw ServerError(forwarding: error)
+            }
         }
     }
 
@@ -174,12 +209,14 @@ public struct HubCatalog: CatalogProvider {
         let (principal, grant) = try grant(context)
         let visible = visiblePrompts(grant)
         guard visible.contains(where: { $0.qualifiedName == name }) else {
-            throw Self.unknown("prompt", name, among: visible.map(\.qualifiedName), for: principal)
+            throw await refuse(Method.promptsGet, "prompt", name, among: visible.map(\.qualifiedName), for: principal)
         }
-        do {
-            return try await hub.getPrompt(name, arguments: arguments)
-        } catch {
-            throw ServerError(forwarding: error)
+        return try await audited(Method.promptsGet, name, by: principal) {
+            do {
+                return try await hub.getPrompt(name, arguments: arguments)
+            } catch {
+                throw ServerError(forwarding: error)
+            }
         }
     }
 

@@ -10,17 +10,23 @@ import NIOCore
 /// key should fail loudly, not quietly lose permissions).
 struct APIKeyAuthenticator: AuthenticatorMiddleware {
     typealias Context = GatewayRequestContext
+    let audit: AuditTrail?
     let access: @Sendable () -> GatewayAccess
 
     func authenticate(request: Request, context: Context) async throws -> Principal? {
         guard request.headers[.authorization] != nil else { return nil }
         guard let bearer = request.headers.bearer, !bearer.token.isEmpty else {
-            throw Unauthorized(reason: "the Authorization header must be 'Bearer <API key>'", error: "invalid_request")
+            throw await refuse(Unauthorized(reason: "the Authorization header must be 'Bearer <API key>'", error: "invalid_request"))
         }
         guard let principal = access().keys.authenticate(bearer.token) else {
-            throw Unauthorized(reason: "the API key is not valid", error: "invalid_token")
+            throw await refuse(Unauthorized(reason: "the API key is not valid", error: "invalid_token"))
         }
         return principal
+    }
+
+    func refuse(_ refusal: Unauthorized) async -> Unauthorized {
+        await audit?.unauthenticated(refusal.reason)
+        return refusal
     }
 }
 
@@ -28,6 +34,7 @@ struct APIKeyAuthenticator: AuthenticatorMiddleware {
 /// rules have one; otherwise answers 401 with the `WWW-Authenticate` challenge.
 struct RequireCallerMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
+    let audit: AuditTrail?
     let access: @Sendable () -> GatewayAccess
 
     // `@concurrent`, as Hummingbird's protocol (built without NonisolatedNonsendingByDefault) declares it.
@@ -36,7 +43,9 @@ struct RequireCallerMiddleware: RouterMiddleware {
         var context = context
         if context.identity == nil {
             guard let anonymous = access().anonymous else {
-                throw Unauthorized(reason: "this gateway needs an API key: send 'Authorization: Bearer <key>'", error: nil)
+                let refusal = Unauthorized(reason: "this gateway needs an API key: send 'Authorization: Bearer <key>'", error: nil)
+                await audit?.unauthenticated(refusal.reason)
+                throw refusal
             }
             context.identity = anonymous
         }

@@ -9,6 +9,7 @@ public import MCPServerHTTP
 import MCPWire
 import NIOCore
 import ServiceLifecycle
+public import SwitchboardAudit
 import SwitchboardConfiguration
 public import SwitchboardHub
 import Synchronization
@@ -27,19 +28,23 @@ public struct GatewayOptions: Sendable {
     public var pageSize: Int?
     /// Where the gateway's own messages go (reloads refused, and the like).
     public var logger: Logger
+    /// Where calls, reads, prompts and refused credentials are recorded; nil records nothing.
+    public var auditLog: AuditLog?
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         endpoint: HTTPEndpointOptions = HTTPEndpointOptions(),
         pageSize: Int? = 100,
-        logger: Logger = Logger(label: "switchboard.gateway")
+        logger: Logger = Logger(label: "switchboard.gateway"),
+        auditLog: AuditLog? = nil
     ) {
         self.host = host
         self.port = port
         self.endpoint = endpoint
         self.pageSize = pageSize
         self.logger = logger
+        self.auditLog = auditLog
     }
 }
 
@@ -65,6 +70,7 @@ public final class Gateway: Sendable {
     let access: AccessRules
     let server: Server
     let endpoint: MCPHTTPEndpoint
+    let audit: AuditTrail?
 
     /// The access rules in force, replaced on reload.
     final class AccessRules: Sendable {
@@ -83,7 +89,9 @@ public final class Gateway: Sendable {
         self.options = options
         let rules = AccessRules(access)
         self.access = rules
-        let catalog = HubCatalog(hub: hub) { rules.value }
+        let audit = options.auditLog.map { AuditTrail(log: $0, logger: options.logger) }
+        self.audit = audit
+        let catalog = HubCatalog(hub: hub, audit: audit) { rules.value }
         server = Server(
             info: Implementation(name: "switchboard-gateway", version: switchboardVersion),
             instructions: "Tools, resources and prompts of several MCP servers; names are qualified as server\(hub.configuration.separator)name.",
@@ -137,9 +145,10 @@ public final class Gateway: Sendable {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { [hub] _, _ in Self.readiness(hub) }
         let rules = access
+        let audit = self.audit
         let authenticated = router.group()
-            .add(middleware: APIKeyAuthenticator { rules.value })
-            .add(middleware: RequireCallerMiddleware { rules.value })
+            .add(middleware: APIKeyAuthenticator(audit: audit) { rules.value })
+            .add(middleware: RequireCallerMiddleware(audit: audit) { rules.value })
         endpoint.addRoutes(to: authenticated) { _, context in context.identity }
 
         let port = options.port
