@@ -1,15 +1,28 @@
 import ArgumentParser
 import JSONCore
 
-/// Where `serve` keeps its audit log unless told otherwise.
-enum AuditLogLocation {
-    /// `$XDG_STATE_HOME/switchboard/audit.sqlite`, else `~/.local/state/switchboard/audit.sqlite`.
-    static var defaultPath: String? {
+/// `--data DIR`: where the gateway keeps its state (the audit log, `audit.sqlite`).
+struct DataDirectoryOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The gateway's state: the audit log (default $XDG_DATA_HOME/switchboard, else ~/.local/share/switchboard).",
+            valueName: "dir"
+        )
+    )
+    var data: String?
+
+    /// `--data`, else `$XDG_DATA_HOME/switchboard`, else `~/.local/share/switchboard`.
+    func directory() throws(ConfigurationProblem) -> String {
+        if let data { return data }
         let environment = Terminal.environment
-        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/switchboard/audit.sqlite" }
-        if let home = environment["HOME"], !home.isEmpty { return home + "/.local/state/switchboard/audit.sqlite" }
-        return nil
+        if let folder = environment["XDG_DATA_HOME"], !folder.isEmpty { return folder + "/switchboard" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.local/share/switchboard" }
+        throw ConfigurationProblem("neither XDG_DATA_HOME nor HOME is set, so there is no default data folder: pass --data DIR")
     }
+
+    /// The audit log in the data folder.
+    func auditLog() throws(ConfigurationProblem) -> String { try directory() + "/audit.sqlite" }
 }
 
 /// `switchboard audit`: the gateway's audit log.
@@ -19,19 +32,6 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Read and check the gateway's audit log.",
         subcommands: [AuditVerifyCommand.self, AuditTailCommand.self]
     )
-}
-
-struct AuditFileOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The audit log (default: where switchboard serve writes it).", valueName: "file"))
-    var file: String?
-
-    func path() throws -> String {
-        if let file { return file }
-        guard let path = AuditLogLocation.defaultPath else {
-            throw ValidationError("neither XDG_STATE_HOME nor HOME is set: name the log with --file")
-        }
-        return path
-    }
 }
 
 struct AuditVerifyCommand: AsyncParsableCommand {
@@ -45,16 +45,16 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var log: AuditFileOption
+    @OptionGroup var data: DataDirectoryOption
     @Option(name: .long, help: "A head hash printed earlier: the chain must still contain it as that record's hash.") var expectHead: String?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let verification = try CommandEnvironment.requireHTTP().verifyAuditLog(file: try log.path())
+        let verification = try CommandEnvironment.requireHTTP().verifyAuditLog(file: try data.auditLog())
         var intact = verification.broken == nil
         var problem = verification.broken.map { "record \($0.sequence): \($0.reason)" }
         if intact, let expectHead {
-            let records = try CommandEnvironment.requireHTTP().auditRecords(file: try log.path(), last: Int(verification.count))
+            let records = try CommandEnvironment.requireHTTP().auditRecords(file: try data.auditLog(), last: Int(verification.count))
             if !records.contains(where: { $0["hash"]?.stringValue == expectHead }) {
                 intact = false
                 problem = "no record has the hash \(expectHead): records were removed from the end (or it belongs to another log)"
@@ -77,7 +77,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 struct AuditTailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tail", abstract: "Show the last records of the audit log.")
 
-    @OptionGroup var log: AuditFileOption
+    @OptionGroup var data: DataDirectoryOption
     @Option(name: .customShort("n"), help: "How many records.") var count = 20
     @OptionGroup var output: OutputOptions
 
@@ -86,7 +86,7 @@ struct AuditTailCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let records = try CommandEnvironment.requireHTTP().auditRecords(file: try log.path(), last: count)
+        let records = try CommandEnvironment.requireHTTP().auditRecords(file: try data.auditLog(), last: count)
         if output.json {
             Terminal.output(JSONValue.array(records.map(JSONValue.object)).serializedString(options: .prettyPrinted))
             return

@@ -21,10 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
 
             With no --config (and no configuration file found) it serves the built-in demo
             server. Every call, read and prompt, and every refused credential, goes to the audit
-            log (SQLite, hash-chained: `switchboard audit verify`); when it cannot be written,
+            log (SQLite in --data, hash-chained: `switchboard audit verify`); when it cannot be written,
             calls are refused. GET /healthz answers while the process runs; GET /readyz answers 200 once
-            a server is ready, 503 before. SIGTERM or SIGINT stops it after the requests in
-            flight.
+            a server is ready and the audit log takes records, 503 otherwise. SIGTERM or SIGINT
+            stops it after the requests in flight.
             """
     )
 
@@ -34,11 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
     @Option(name: .long, help: "Seconds to wait for the servers to connect before listening (they keep trying after).")
     var startupSeconds: Double = 30
-    @Option(
-        name: .long,
-        help: ArgumentHelp("The audit log (SQLite; default $XDG_STATE_HOME/switchboard/audit.sqlite, else ~/.local/state/...).", valueName: "file")
-    )
-    var auditFile: String?
+    @OptionGroup var data: DataDirectoryOption
     @Flag(name: .long, help: "Record nothing (no audit log).") var noAudit = false
 
     func validate() throws {
@@ -46,21 +42,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
         guard startupSeconds >= 0 else { throw ValidationError("--startup-seconds must be 0 or more") }
         if server.server != nil { throw ValidationError("serve serves every server of the file; leave out --server") }
-        if noAudit && auditFile != nil { throw ValidationError("--no-audit and --audit-file contradict each other") }
+        if noAudit && data.data != nil { throw ValidationError("--no-audit and --data contradict each other: --data holds the audit log") }
     }
 
     func run() async throws {
         let http = try CommandEnvironment.requireHTTP()
-        let audit: String?
-        if noAudit {
-            audit = nil
-        } else if let file = auditFile ?? AuditLogLocation.defaultPath {
-            audit = file
-        } else {
-            throw ConfigurationProblem(
-                "neither XDG_STATE_HOME nor HOME is set, so there is no default audit log: pass --audit-file FILE (or --no-audit)"
-            )
-        }
+        let audit = noAudit ? nil : try data.auditLog()
         var selection = try server.selection()
         // A gateway lives long: a server it started that exits is started again.
         if selection.adHoc {

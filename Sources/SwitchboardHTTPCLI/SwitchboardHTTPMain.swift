@@ -124,7 +124,7 @@ struct FullHTTPSupport: HTTPSupport {
     /// The log at `file`, which must exist (reading never makes one).
     static func existingAuditLog(_ file: String) throws -> AuditLog {
         guard FileManager.default.fileExists(atPath: file) else {
-            throw AuditLogError(description: "no audit log at \(file); switchboard serve writes one there (or where --audit-file says)")
+            throw AuditLogError(description: "no audit log at \(file); switchboard serve writes one there (audit.sqlite in its --data folder)")
         }
         return try AuditLog(path: file)
     }

@@ -43,7 +43,7 @@ struct GatewayPeer {
             let file = folder + "/gateway.json"
             let audit = folder + "/state/audit.sqlite"
             let peer = try await HTTPPeer(Peers.switchboard) { port in
-                ["serve", "--config", file, "--port", String(port), "--audit-file", audit]
+                ["serve", "--config", file, "--port", String(port), "--data", folder + "/state"]
             }
             defer { peer.stop() }
             try await body(peer.url, file, audit)
@@ -190,7 +190,7 @@ struct GatewayServeTests {
             try text.write(toFile: folder + "/open.json", atomically: true, encoding: .utf8)
             // No "gateway" section: open, on loopback only.
             let peer = try await HTTPPeer(Peers.switchboard) { port in
-                ["serve", "--config", folder + "/open.json", "--port", String(port), "--audit-file", folder + "/audit.sqlite"]
+                ["serve", "--config", folder + "/open.json", "--port", String(port), "--data", folder + "/state"]
             }
             defer { peer.stop() }
             try await GatewayPeer.session(peer.url, key: nil) { session in
@@ -278,6 +278,13 @@ struct GatewayServeTests {
                 }
                 #expect(error?.rpcError?.message.contains("audit log") == true, "\(String(describing: error))")
                 #expect(error?.rpcError?.data?["reason"] == "auditUnavailable")
+                // Readiness says so, for the load balancer to send calls elsewhere.
+                let readiness = try await HTTPClient.shared.execute(
+                    HTTPClientRequest(url: url.replacing("/mcp", with: "/readyz")),
+                    timeout: .seconds(30)
+                )
+                #expect(readiness.status.code == 503)
+                #expect(String(buffer: try await readiness.body.collect(upTo: 1 << 16)).contains(#""audit":"failing""#))
                 locker.stop()
                 _ = await locker.wait()
                 let counter = try await session.callTool("demo__increment", arguments: ["by": 1], options: options)

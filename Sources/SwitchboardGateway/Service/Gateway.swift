@@ -61,7 +61,8 @@ public struct GatewayProblem: Error, Sendable, CustomStringConvertible {
 /// for clients of both protocol eras, with API-key authentication and per-role access.
 ///
 /// Routes: the MCP endpoint (``GatewayOptions/endpoint``, `/mcp`), `GET /healthz` (the
-/// process answers) and `GET /readyz` (503 until at least one server is ready). The catalog
+/// process answers) and `GET /readyz` (503 until at least one server is ready, and while the
+/// audit log cannot be written). The catalog
 /// follows the hub: when a server's list changes, a server comes or goes, or the file is
 /// reloaded (keys and roles too), connected clients are told the lists changed.
 public final class Gateway: Sendable {
@@ -143,7 +144,7 @@ public final class Gateway: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: GatewayRequestContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/readyz") { [hub] _, _ in Self.readiness(hub) }
+        router.get("/readyz") { [hub, audit] _, _ in Self.readiness(hub, audit: audit) }
         let rules = access
         let audit = self.audit
         let authenticated = router.group()
@@ -171,19 +172,22 @@ public final class Gateway: Sendable {
         try await ServiceGroup(configuration: configuration).run()
     }
 
-    static func readiness(_ hub: Hub) -> Response {
+    /// Ready when a server is and the audit log (if any) takes records: calls would be refused otherwise.
+    static func readiness(_ hub: Hub, audit: AuditTrail?) -> Response {
         let statuses = hub.statuses.filter { $0.phase != .disabled }
         let ready = statuses.filter { $0.phase == .ready }.count
-        let body: JSONValue = [
-            "status": .string(ready > 0 ? "ready" : "unavailable"),
+        let auditing = audit?.writable.load(ordering: .relaxed) ?? true
+        var body: JSONObject = [
+            "status": .string(ready > 0 && auditing ? "ready" : "unavailable"),
             "servers": ["ready": .int(ready), "total": .int(statuses.count)],
         ]
+        if audit != nil { body["audit"] = .string(auditing ? "writable" : "failing") }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(
-            status: ready > 0 ? .ok : .serviceUnavailable,
+            status: ready > 0 && auditing ? .ok : .serviceUnavailable,
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body.serializedString() + "\n"))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(body).serializedString() + "\n"))
         )
     }
 
