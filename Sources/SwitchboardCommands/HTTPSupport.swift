@@ -67,23 +67,24 @@ public protocol HTTPSupport: Sendable {
 
 /// What `audit verify` found.
 public struct AuditVerification: Sendable, Hashable {
+    /// The first record that does not hold, and why.
+    public struct Broken: Sendable, Hashable {
+        public var sequence: Int64
+        public var reason: String
+    }
+
     /// How many records hold (all of them, when nothing is broken).
     public var count: Int64
     /// The last record's hash, when the chain is intact.
     public var head: String?
-    /// The first record that does not hold, and why.
-    public var broken: (sequence: Int64, reason: String)? {
-        brokenSequence.map { ($0, brokenReason ?? "") }
-    }
-    var brokenSequence: Int64?
-    var brokenReason: String?
+    public var broken: Broken?
 
     public static func intact(count: Int64, head: String) -> AuditVerification {
-        AuditVerification(count: count, head: head, brokenSequence: nil, brokenReason: nil)
+        AuditVerification(count: count, head: head, broken: nil)
     }
 
     public static func broken(sequence: Int64, reason: String) -> AuditVerification {
-        AuditVerification(count: sequence - 1, head: nil, brokenSequence: sequence, brokenReason: reason)
+        AuditVerification(count: sequence - 1, head: nil, broken: Broken(sequence: sequence, reason: reason))
     }
 }
 

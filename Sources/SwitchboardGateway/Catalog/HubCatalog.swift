@@ -74,6 +74,13 @@ public struct HubCatalog: CatalogProvider {
         hub.tools.filter { grant.permits(.tool, $0.qualifiedName) }
     }
 
+    /// Whether `name` is a tool's qualified name (the hub also routes bare names; the gateway
+    /// lists and takes qualified ones only, which its policy's globs match).
+    func isQualifiedTool(_ name: String) -> Bool {
+        guard let route = try? hub.resolve(name) else { return false }
+        return QualifiedName(server: route.server, name: route.tool, separator: hub.configuration.separator).description == name
+    }
+
     public func tools(_ context: RequestContext) async throws -> [Tool] {
         let (_, grant) = try grant(context)
         return visibleTools(grant).map { entry in
@@ -85,9 +92,10 @@ public struct HubCatalog: CatalogProvider {
 
     public func callTool(_ name: String, arguments: JSONObject, _ context: RequestContext) async throws -> CallToolResult {
         let (principal, grant) = try grant(context)
-        let visible = visibleTools(grant)
-        guard visible.contains(where: { $0.qualifiedName == name }) else {
-            throw await refuse(Method.toolsCall, "tool", name, among: visible.map(\.qualifiedName), for: principal)
+        // A route lookup, not the whole catalog, on the way to every call; the catalog only
+        // for the refusal's suggestions.
+        guard grant.permits(.tool, name), isQualifiedTool(name) else {
+            throw await refuse(Method.toolsCall, "tool", name, among: visibleTools(grant).map(\.qualifiedName), for: principal)
         }
         return try await audited(Method.toolsCall, name, by: principal, outcome: { $0.isError ? .toolError : .ok }) {
             try await forward(name, arguments, context)
@@ -226,8 +234,9 @@ public struct HubCatalog: CatalogProvider {
         let reference: CompletionReference
         switch params.ref {
         case .prompt(let name)?:
-            guard let prompt = visiblePrompts(grant).first(where: { $0.qualifiedName == name }) else {
-                throw Self.unknown("prompt", name, among: visiblePrompts(grant).map(\.qualifiedName), for: principal)
+            let visible = visiblePrompts(grant)
+            guard let prompt = visible.first(where: { $0.qualifiedName == name }) else {
+                throw Self.unknown("prompt", name, among: visible.map(\.qualifiedName), for: principal)
             }
             (server, reference) = (prompt.server, .prompt(name: prompt.prompt.name))
         case .resourceTemplate(let uri)?:
