@@ -1,3 +1,6 @@
+public import HTTPTypes
+public import MCPWire
+
 /// How answers to POSTed requests are sent.
 public enum ResponseMode: String, Sendable, Hashable, CaseIterable {
     /// A JSON body, unless the request produces notifications or server requests before
@@ -39,5 +42,19 @@ public struct HTTPEndpointOptions: Sendable {
         self.maximumBodyBytes = maximumBodyBytes
         self.replayBufferSize = replayBufferSize
         self.keepAliveInterval = keepAliveInterval
+    }
+}
+
+/// A request refused before it is handled, with an HTTP answer of its own: the status, the
+/// headers (a `WWW-Authenticate` challenge), and the JSON-RPC error the body carries.
+public struct HTTPRefusal: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var error: JSONRPCError
+
+    public init(status: HTTPResponse.Status, headers: HTTPFields = HTTPFields(), error: JSONRPCError) {
+        self.status = status
+        self.headers = headers
+        self.error = error
     }
 }

@@ -2,7 +2,7 @@ import HTTPTypes
 public import Hummingbird
 import JSONCore
 public import MCPServer
-import MCPWire
+public import MCPWire
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -30,16 +30,22 @@ public final class MCPHTTPEndpoint: Sendable {
     /// Adds the MCP routes (POST, GET, DELETE on ``HTTPEndpointOptions/path``) to `router`
     /// (a router, or a group of one with its own middleware).
     ///
-    /// - Parameter identify: who sent a request, as the router's middleware established it;
-    ///   handlers see it as ``MCPServer/RequestContext/caller``. A legacy session belongs to
-    ///   the caller that opened it: a request naming it from anyone else is answered as if it
-    ///   did not exist (404).
+    /// - Parameters:
+    ///   - identify: who sent a request, as the router's middleware established it;
+    ///     handlers see it as ``MCPServer/RequestContext/caller``. A legacy session belongs to
+    ///     the caller that opened it: a request naming it from anyone else is answered as if it
+    ///     did not exist (404).
+    ///   - admit: looks at each JSON-RPC request before it is handled, and may refuse it with
+    ///     an HTTP answer of its own (an authorization layer's 403 with its challenge).
     public func addRoutes<Routes: RouterMethods>(
         to router: Routes,
-        identify: @escaping @Sendable (Request, Routes.Context) -> (any CallerIdentity)? = { _, _ in nil }
+        identify: @escaping @Sendable (Request, Routes.Context) -> (any CallerIdentity)? = { _, _ in nil },
+        admit: @escaping @Sendable (Request, JSONRPCRequest, Routes.Context) async -> HTTPRefusal? = { _, _, _ in nil }
     ) {
         let path = RouterPath(options.path)
-        router.post(path) { request, context in try await self.post(request, caller: identify(request, context)) }
+        router.post(path) { request, context in
+            try await self.post(request, caller: identify(request, context)) { rpc in await admit(request, rpc, context) }
+        }
         router.get(path) { request, context in self.get(request, caller: identify(request, context)) }
         router.delete(path) { request, context in self.delete(request, caller: identify(request, context)) }
     }
@@ -49,7 +55,11 @@ public final class MCPHTTPEndpoint: Sendable {
 
     // MARK: - POST
 
-    func post(_ request: Request, caller: (any CallerIdentity)? = nil) async throws -> Response {
+    func post(
+        _ request: Request,
+        caller: (any CallerIdentity)? = nil,
+        admit: (JSONRPCRequest) async -> HTTPRefusal? = { _ in nil }
+    ) async throws -> Response {
         if let refusal = checkOrigin(request) { return refusal }
         var request = request
         let body: ByteBuffer
@@ -86,10 +96,17 @@ public final class MCPHTTPEndpoint: Sendable {
             _ = session.answer(message)
             return Response(status: .accepted)
         case .request(let rpc):
-            if RequestMetadata(meta: rpc.params?.object("_meta")) != nil {
-                if let mismatch = validateModernHeaders(request.headers, rpc) {
-                    return errorResponse(rpc.id, mismatch, status: .badRequest)
-                }
+            let modern = RequestMetadata(meta: rpc.params?.object("_meta")) != nil
+            if modern, let mismatch = validateModernHeaders(request.headers, rpc) {
+                return errorResponse(rpc.id, mismatch, status: .badRequest)
+            }
+            if let refusal = await admit(rpc) {
+                var headers = refusal.headers
+                headers[.contentType] = "application/json"
+                let message = JSONRPCMessage.errorResponse(JSONRPCErrorResponse(id: rpc.id, error: refusal.error))
+                return Response(status: refusal.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.encoded())))
+            }
+            if modern {
                 return await answer(rpc, session: nil, caller: caller)
             }
             if rpc.method == Method.initialize {

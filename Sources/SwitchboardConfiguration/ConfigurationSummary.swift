@@ -40,6 +40,31 @@ extension SwitchboardConfiguration {
             }
             var object: JSONObject = ["apiKeys": .array(keys), "roles": .object(roles)]
             if let anonymous = gateway.anonymousRoles { object["anonymous"] = ["roles": .array(anonymous.map(JSONValue.string))] }
+            if let jwt = gateway.jwt {
+                func strings(_ list: [String]) -> JSONValue { .array(list.map(JSONValue.string)) }
+                func byGlob(_ map: [String: [String]]) -> JSONValue {
+                    var object = JSONObject()
+                    for glob in map.keys.sorted() { object[glob] = strings(map[glob] ?? []) }
+                    return .object(object)
+                }
+                var entry: JSONObject = [
+                    "issuer": .string(jwt.issuer), "audience": .string(jwt.audience), "rolesClaim": .string(jwt.rolesClaim),
+                    "leewaySeconds": .int(jwt.leewaySeconds),
+                    "scopes": [
+                        "required": strings(jwt.scopes.required), "tools": byGlob(jwt.scopes.tools),
+                        "resources": byGlob(jwt.scopes.resources), "prompts": byGlob(jwt.scopes.prompts),
+                    ],
+                ]
+                switch jwt.keys {
+                case .url(let url): entry["jwks"] = .string(url)
+                case .file(let path): entry["jwks"] = ["file": .string(path)]
+                }
+                if let resource = jwt.resource { entry["resource"] = .string(resource) }
+                object["jwt"] = .object(entry)
+            }
+            object["failedAuthentication"] = [
+                "limit": .int(gateway.failedAuthentication.limit), "windowSeconds": .int(gateway.failedAuthentication.windowSeconds),
+            ]
             summary["gateway"] = .object(object)
         }
         return .object(summary)

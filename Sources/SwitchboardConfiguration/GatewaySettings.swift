@@ -47,21 +47,113 @@ public struct GatewaySettings: Sendable, Hashable {
         }
     }
 
+    /// `"jwt"`: bearer tokens from an authorization server, and the gateway as an OAuth
+    /// protected resource (RFC 9728 metadata, scopes).
+    public struct JWTSetting: Sendable, Hashable {
+        /// Where the authorization server's public keys (a JWK set) are read from.
+        public enum KeySource: Sendable, Hashable {
+            /// Fetched over HTTPS (HTTP on a loopback host), again when a token names a key
+            /// the set does not have.
+            case url(String)
+            /// A file (absolute path), read again when a token names a key it does not have.
+            case file(String)
+        }
+
+        /// The scopes a token must carry: `"required"` for any request at all, and per item
+        /// by glob over qualified names (tools, prompts) or URIs (resources).
+        public struct Scopes: Sendable, Hashable {
+            public var required: [String]
+            public var tools: [String: [String]]
+            public var resources: [String: [String]]
+            public var prompts: [String: [String]]
+
+            public init(
+                required: [String] = [],
+                tools: [String: [String]] = [:],
+                resources: [String: [String]] = [:],
+                prompts: [String: [String]] = [:]
+            ) {
+                self.required = required
+                self.tools = tools
+                self.resources = resources
+                self.prompts = prompts
+            }
+        }
+
+        /// The `iss` every token must have: the authorization server's issuer identifier.
+        public var issuer: String
+        /// The `aud` every token must include (RFC 8707): the gateway's resource identifier.
+        public var audience: String
+        public var keys: KeySource
+        /// The claim that lists a token's roles (an array, or a space-separated string).
+        public var rolesClaim: String
+        /// How far `exp` and `nbf` may be off the gateway's clock.
+        public var leewaySeconds: Int
+        /// The MCP endpoint's public URL, as the protected resource metadata names it; nil
+        /// uses the audience when it is an http(s) URL, else the request's own host.
+        public var resource: String?
+        public var scopes: Scopes
+
+        public init(
+            issuer: String,
+            audience: String,
+            keys: KeySource,
+            rolesClaim: String = "roles",
+            leewaySeconds: Int = 60,
+            resource: String? = nil,
+            scopes: Scopes = Scopes()
+        ) {
+            self.issuer = issuer
+            self.audience = audience
+            self.keys = keys
+            self.rolesClaim = rolesClaim
+            self.leewaySeconds = leewaySeconds
+            self.resource = resource
+            self.scopes = scopes
+        }
+    }
+
+    /// `"failedAuthentication"`: how many requests with a bad credential one client address
+    /// may send in a window before the gateway answers 429 without looking at credentials.
+    public struct FailureLimit: Sendable, Hashable {
+        public var limit: Int
+        public var windowSeconds: Int
+
+        public init(limit: Int = 10, windowSeconds: Int = 60) {
+            self.limit = limit
+            self.windowSeconds = windowSeconds
+        }
+    }
+
     public var apiKeys: [APIKeySetting]
     /// `"roles"`, by name.
     public var roles: [String: RoleSetting]
     /// The roles of a caller who presents no credentials (`"anonymous": {"roles": [...]}`);
     /// nil when anonymous callers are refused, which is the default.
     public var anonymousRoles: [String]?
+    /// Bearer tokens signed by an authorization server; nil accepts API keys only.
+    public var jwt: JWTSetting?
+    public var failedAuthentication: FailureLimit
 
-    public init(apiKeys: [APIKeySetting] = [], roles: [String: RoleSetting] = [:], anonymousRoles: [String]? = nil) {
+    public init(
+        apiKeys: [APIKeySetting] = [],
+        roles: [String: RoleSetting] = [:],
+        anonymousRoles: [String]? = nil,
+        jwt: JWTSetting? = nil,
+        failedAuthentication: FailureLimit = FailureLimit()
+    ) {
         self.apiKeys = apiKeys
         self.roles = roles
         self.anonymousRoles = anonymousRoles
+        self.jwt = jwt
+        self.failedAuthentication = failedAuthentication
     }
 
     /// The keys `"gateway"` may have.
-    static let keys: Set<String> = ["apiKeys", "roles", "anonymous"]
+    static let keys: Set<String> = ["apiKeys", "roles", "anonymous", "jwt", "failedAuthentication"]
+    static let jwtKeys: Set<String> = ["issuer", "audience", "jwks", "rolesClaim", "leewaySeconds", "resource", "scopes"]
+    static let scopeKeys: Set<String> = ["required", "tools", "resources", "prompts"]
+    static let failureLimitKeys: Set<String> = ["limit", "windowSeconds"]
     static let apiKeyKeys: Set<String> = ["name", "key", "roles"]
     static let roleKeys: Set<String> = ["tools", "resources", "prompts", "deny"]
     static let patternKeys: Set<String> = ["tools", "resources", "prompts"]

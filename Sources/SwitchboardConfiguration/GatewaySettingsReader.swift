@@ -26,6 +26,26 @@ extension ConfigurationReader {
                 context.error(pointer + "/anonymous", "\"gateway.anonymous\" needs \"roles\": the roles a caller without credentials gets")
             }
         }
+        if let value = object["jwt"] { settings.jwt = readJWT(value, at: pointer + "/jwt", file: secrets.file, &context) }
+        if let value = object["failedAuthentication"],
+            let limit = context.group(
+                value,
+                at: pointer + "/failedAuthentication",
+                "\"gateway.failedAuthentication\"",
+                known: GatewaySettings.failureLimitKeys,
+                expected: "an object"
+            )
+        {
+            if let count = limit["limit"], let number = context.int(count, at: pointer + "/failedAuthentication/limit", "\"limit\"", in: 1...100_000)
+            {
+                settings.failedAuthentication.limit = number
+            }
+            if let window = limit["windowSeconds"],
+                let seconds = context.int(window, at: pointer + "/failedAuthentication/windowSeconds", "\"windowSeconds\"", in: 1...86_400)
+            {
+                settings.failedAuthentication.windowSeconds = seconds
+            }
+        }
         // A role named anywhere must be defined: a typo would otherwise grant nothing, silently.
         let defined = Set(settings.roles.keys)
         for (index, key) in settings.apiKeys.enumerated() {
@@ -40,6 +60,104 @@ extension ConfigurationReader {
             context.error(pointer + "/anonymous/roles/\(position)", Self.undefinedRole(role, of: "\"gateway.anonymous\"", defined: defined))
         }
         return settings
+    }
+
+    /// `"jwt"`: issuer, audience and the key set are required; a token from anyone else, for
+    /// anything else, or signed by a key not in the set is refused.
+    static func readJWT(_ value: JSONValue, at pointer: String, file: String, _ context: inout Context) -> GatewaySettings.JWTSetting? {
+        guard let object = context.group(value, at: pointer, "\"gateway.jwt\"", known: GatewaySettings.jwtKeys, expected: "an object")
+        else { return nil }
+        func text(_ key: String, required: Bool, _ purpose: String) -> String? {
+            guard let value = object[key] else {
+                if required { context.error(pointer, "\"gateway.jwt\" needs \"\(key)\": \(purpose)") }
+                return nil
+            }
+            guard let text = context.string(value, at: pointer + "/" + key, "\"gateway.jwt.\(key)\""), !text.isEmpty else {
+                if value.stringValue == "" { context.error(pointer + "/" + key, "\"gateway.jwt.\(key)\" must not be empty") }
+                return nil
+            }
+            return text
+        }
+        let issuer = text("issuer", required: true, "the authorization server's issuer, which every token's \"iss\" must equal")
+        let audience = text("audience", required: true, "the gateway's resource identifier, which every token's \"aud\" must include")
+        let resource = text("resource", required: false, "")
+        if let resource, !(resource.hasPrefix("https://") || resource.hasPrefix("http://")) {
+            context.error(pointer + "/resource", "\"gateway.jwt.resource\" must be the MCP endpoint's public http(s) URL, not \"\(resource)\"")
+        }
+        var keys: GatewaySettings.JWTSetting.KeySource?
+        switch object["jwks"] {
+        case nil:
+            context.error(pointer, "\"gateway.jwt\" needs \"jwks\": the URL of the authorization server's JWK set, or {\"file\": path}")
+        case .string(let url):
+            if url.hasPrefix("https://") || Self.isLoopbackHTTP(url) {
+                keys = .url(url)
+            } else {
+                context.error(
+                    pointer + "/jwks",
+                    "\"gateway.jwt.jwks\" must be an https:// URL (http:// only on localhost), or {\"file\": path}; not \"\(url)\""
+                )
+            }
+        case .object(let source) where source.count == 1 && source["file"]?.stringValue?.isEmpty == false:
+            keys = .file(TextFile.absolute(source["file"]?.stringValue ?? "", from: Self.workspaceFolder(of: file)))
+        case let other?:
+            context.error(pointer + "/jwks", "\"gateway.jwt.jwks\" must be a URL or {\"file\": path}, not \(other.typeName)")
+        }
+        var setting = GatewaySettings.JWTSetting(issuer: issuer ?? "", audience: audience ?? "", keys: keys ?? .file(""))
+        if let claim = text("rolesClaim", required: false, "") { setting.rolesClaim = claim }
+        setting.resource = resource
+        if let value = object["leewaySeconds"], let seconds = context.int(value, at: pointer + "/leewaySeconds", "\"leewaySeconds\"", in: 0...600) {
+            setting.leewaySeconds = seconds
+        }
+        if let value = object["scopes"] { setting.scopes = readScopes(value, at: pointer + "/scopes", &context) }
+        guard issuer != nil, audience != nil, keys != nil else { return nil }
+        return setting
+    }
+
+    static func isLoopbackHTTP(_ url: String) -> Bool {
+        ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { prefix in
+            url.hasPrefix(prefix) && url.dropFirst(prefix.count).first.map { ":/".contains($0) } ?? true
+        }
+    }
+
+    /// `"scopes"`: `"required"` (a list) and, for tools, resources and prompts, an object of
+    /// globs to the scopes an item matching it needs.
+    static func readScopes(_ value: JSONValue, at pointer: String, _ context: inout Context) -> GatewaySettings.JWTSetting.Scopes {
+        var scopes = GatewaySettings.JWTSetting.Scopes()
+        guard let object = context.group(value, at: pointer, "\"gateway.jwt.scopes\"", known: GatewaySettings.scopeKeys, expected: "an object")
+        else { return scopes }
+        func valid(_ list: [String], at listPointer: String) -> [String] {
+            for (index, scope) in list.enumerated() where scope.isEmpty || scope.contains(where: { $0 == " " || $0 == "\"" || $0 == "\\" }) {
+                context.error(
+                    listPointer + "/\(index)",
+                    "the scope \"\(scope)\" is not a valid OAuth scope (no spaces, quotes or backslashes, not empty)"
+                )
+            }
+            return list
+        }
+        if let required = object["required"], let list = context.strings(required, at: pointer + "/required", "\"gateway.jwt.scopes.required\"") {
+            scopes.required = valid(list, at: pointer + "/required")
+        }
+        func byGlob(_ key: String) -> [String: [String]] {
+            guard let value = object[key] else { return [:] }
+            guard case .object(let map) = value else {
+                context.error(pointer + "/" + key, "\"gateway.jwt.scopes.\(key)\" must be an object of globs to scope lists, not \(value.typeName)")
+                return [:]
+            }
+            var result: [String: [String]] = [:]
+            for (glob, list) in map {
+                let at = pointer + "/" + key + "/" + JSONPointer.escape(glob)
+                guard !glob.isEmpty else {
+                    context.error(at, "\"gateway.jwt.scopes.\(key)\" has an empty pattern; \"*\" means everything")
+                    continue
+                }
+                if let scopes = context.strings(list, at: at, "the scopes for \"\(glob)\"") { result[glob] = valid(scopes, at: at) }
+            }
+            return result
+        }
+        scopes.tools = byGlob("tools")
+        scopes.resources = byGlob("resources")
+        scopes.prompts = byGlob("prompts")
+        return scopes
     }
 
     static func undefinedRole(_ role: String, of owner: String, defined: Set<String>) -> String {

@@ -60,6 +60,31 @@ struct GatewaySettingsTests {
         #expect(summary.contains(#""deny":{"tools":["docs__delete*"]"#), "\(summary)")
     }
 
+    @Test("jwt: issuer, audience, the key set by URL or file (relative to the file), claims, leeway, scopes")
+    func jwt() throws {
+        let configuration = try load(
+            #"{"jwt": {"issuer": "https://id.example", "audience": "https://gw.example/mcp", "jwks": {"file": "keys/jwks.json"}, "rolesClaim": "groups", "leewaySeconds": 5, "scopes": {"required": ["mcp"], "tools": {"admin__*": ["admin"]}}}, "failedAuthentication": {"limit": 20, "windowSeconds": 30}}"#
+        )
+        let jwt = try #require(configuration.gateway?.jwt)
+        #expect(
+            jwt
+                == GatewaySettings.JWTSetting(
+                    issuer: "https://id.example",
+                    audience: "https://gw.example/mcp",
+                    keys: .file("/work/project/keys/jwks.json"),
+                    rolesClaim: "groups",
+                    leewaySeconds: 5,
+                    scopes: .init(required: ["mcp"], tools: ["admin__*": ["admin"]])
+                )
+        )
+        #expect(configuration.gateway?.failedAuthentication == GatewaySettings.FailureLimit(limit: 20, windowSeconds: 30))
+        let byURL = try load(#"{"jwt": {"issuer": "https://id", "audience": "gw", "jwks": "http://127.0.0.1:9000/jwks.json"}}"#)
+        #expect(byURL.gateway?.jwt?.keys == .url("http://127.0.0.1:9000/jwks.json"))
+        #expect(byURL.gateway?.jwt?.rolesClaim == "roles" && byURL.gateway?.jwt?.leewaySeconds == 60)
+        let summary = configuration.redactedSummary.serializedString()
+        #expect(summary.contains(#""tools":{"admin__*":["admin"]}"#), "\(summary)")
+    }
+
     @Test(
         "mistakes are errors that say what to write",
         arguments: [
@@ -76,7 +101,22 @@ struct GatewaySettingsTests {
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": "reader"}]}"#, "must be an array of strings"),
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "role": ["x"]}]}"#, "did you mean \"roles\""),
             (#"{"apiKey": []}"#, "did you mean \"apiKeys\""),
-            (#"{"jwt": {}}"#, "unknown key in \"gateway\" \"jwt\""),
+            (#"{"jwt": {}}"#, "\"gateway.jwt\" needs \"issuer\""),
+            (#"{"jwt": {"issuer": "https://id", "jwks": {"file": "k.json"}}}"#, "needs \"audience\""),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a"}}"#, "needs \"jwks\""),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": "http://id.example/keys"}}"#, "must be an https:// URL"),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": 3}}"#, "must be a URL or {\"file\": path}"),
+            (#"{"jwt": {"issuer": "", "audience": "a", "jwks": {"file": "k"}}}"#, "\"gateway.jwt.issuer\" must not be empty"),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "resource": "gw/mcp"}}"#, "public http(s) URL"),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "leewaySeconds": 3600}}"#, "between 0 and 600"),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "jwks_uri": "x"}}"#, "unknown key in \"gateway.jwt\""),
+            (
+                #"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "scopes": {"required": ["a b"]}}}"#,
+                "not a valid OAuth scope"
+            ),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "scopes": {"tools": ["x"]}}}"#, "an object of globs"),
+            (#"{"jwt": {"issuer": "https://id", "audience": "a", "jwks": {"file": "k"}, "scopes": {"tool": {}}}}"#, "did you mean \"tools\""),
+            (#"{"failedAuthentication": {"limit": 0}}"#, "between 1 and 100000"),
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["raeder"]}], "roles": {"reader": {}}}"#, "did you mean \"reader\"?"),
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["admin"]}]}"#, "\"gateway.roles\" defines none"),
             (#"{"roles": {"r": {"tools": ["ok", ""]}}}"#, "an empty pattern in \"tools\""),

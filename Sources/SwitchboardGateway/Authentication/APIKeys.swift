@@ -16,11 +16,15 @@ public struct Principal: Sendable, Hashable {
     public var name: String
     public var roles: [String]
     public var method: Method
+    /// The scopes a bearer token granted; nil for API keys and anonymous callers, whose
+    /// requests roles alone decide.
+    public var scopes: Set<String>?
 
-    public init(name: String, roles: [String], method: Method) {
+    public init(name: String, roles: [String], method: Method, scopes: Set<String>? = nil) {
         self.name = name
         self.roles = roles
         self.method = method
+        self.scopes = scopes
     }
 }
 

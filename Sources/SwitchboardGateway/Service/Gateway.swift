@@ -84,7 +84,7 @@ public final class Gateway: Sendable {
     /// calls, or that could let nobody in.
     public init(hub: Hub, options: GatewayOptions = GatewayOptions()) throws(GatewayProblem) {
         let settings = hub.configuration.gateway
-        let access = try Self.access(settings)
+        let access = try Self.access(settings, endpointPath: options.endpoint.path)
         try Self.checkExposure(settings, host: options.host)
         self.hub = hub
         self.options = options
@@ -102,15 +102,17 @@ public final class Gateway: Sendable {
         endpoint = MCPHTTPEndpoint(server: server, options: options.endpoint)
     }
 
-    static func access(_ settings: GatewaySettings?) throws(GatewayProblem) -> GatewayAccess {
-        do { return try GatewayAccess(settings: settings) } catch { throw GatewayProblem("\"gateway\": \(error.description)") }
+    static func access(_ settings: GatewaySettings?, endpointPath: String) throws(GatewayProblem) -> GatewayAccess {
+        do { return try GatewayAccess(settings: settings, endpointPath: endpointPath) } catch {
+            throw GatewayProblem("\"gateway\": \(error.description)")
+        }
     }
 
     static func checkExposure(_ settings: GatewaySettings?, host: String) throws(GatewayProblem) {
         if let settings {
-            guard !settings.apiKeys.isEmpty || settings.anonymousRoles != nil else {
+            guard !settings.apiKeys.isEmpty || settings.jwt != nil || settings.anonymousRoles != nil else {
                 throw GatewayProblem(
-                    "\"gateway\" has no \"apiKeys\" and no \"anonymous\", so no request could be let in; add an API key (switchboard serve prints how)"
+                    "\"gateway\" has no \"apiKeys\", no \"jwt\" and no \"anonymous\", so no request could be let in; add an API key (switchboard keys create NAME --role ROLE)"
                 )
             }
             return
@@ -133,6 +135,7 @@ public final class Gateway: Sendable {
         let access = self.access.value
         if access.isOpen { return "no \"gateway\" section: every local caller may use everything" }
         var parts = ["\(access.keys.entries.count) API key\(access.keys.entries.count == 1 ? "" : "s")"]
+        if let tokens = access.tokens { parts.append("tokens from \(tokens.claims.setting.issuer)") }
         if let anonymous = access.anonymous { parts.append("anonymous callers as \(anonymous.roles.joined(separator: ", "))") }
         return parts.joined(separator: ", ")
     }
@@ -147,10 +150,25 @@ public final class Gateway: Sendable {
         router.get("/readyz") { [hub, audit] _, _ in Self.readiness(hub, audit: audit) }
         let rules = access
         let audit = self.audit
+        // RFC 9728: the metadata at the endpoint's path form and at the root; 404 without "jwt".
+        let metadataPaths = Set([ProtectedResource.wellKnown, ProtectedResource.wellKnown + options.endpoint.path])
+        for path in metadataPaths {
+            router.get(RouterPath(path)) { request, _ in
+                guard let resource = rules.value.resource else { return Response(status: .notFound) }
+                return resource.metadataResponse(request)
+            }
+        }
         let authenticated = router.group()
-            .add(middleware: APIKeyAuthenticator(audit: audit) { rules.value })
+            .add(middleware: BearerAuthenticator(audit: audit, access: { rules.value }, failures: FailureCounter()))
             .add(middleware: RequireCallerMiddleware(audit: audit) { rules.value })
-        endpoint.addRoutes(to: authenticated) { _, context in context.identity }
+        endpoint.addRoutes(
+            to: authenticated,
+            identify: { _, context in context.identity },
+            admit: { request, rpc, context in
+                guard let principal = context.identity else { return nil }
+                return await Self.checkScopes(rpc, of: principal, access: rules.value, audit: audit, host: request.head.authority)
+            }
+        )
 
         let port = options.port
         let application = Application(
@@ -159,7 +177,14 @@ public final class Gateway: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: Logger(label: "switchboard.gateway.http", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let forwarder = ChangeForwarder(hub: hub, server: server, access: access, host: options.host, logger: options.logger)
+        let forwarder = ChangeForwarder(
+            hub: hub,
+            server: server,
+            access: access,
+            host: options.host,
+            endpointPath: options.endpoint.path,
+            logger: options.logger
+        )
         var configuration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: application),
@@ -170,6 +195,35 @@ public final class Gateway: Sendable {
         )
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]
         try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// A 403 `insufficient_scope` for a token's request on a tool, resource or prompt whose
+    /// scopes it lacks (nil lets the request go on: roles decide the rest).
+    static func checkScopes(
+        _ rpc: JSONRPCRequest,
+        of principal: Principal,
+        access: GatewayAccess,
+        audit: AuditTrail?,
+        host: String?
+    ) async -> HTTPRefusal? {
+        guard principal.scopes != nil, let (item, action, name) = Self.target(of: rpc) else { return nil }
+        let (needed, missing) = access.missingScopes(principal, item, name)
+        guard !missing.isEmpty else { return nil }
+        let refusal = InsufficientScope(needed: needed, missing: missing, resource: access.resource)
+        await audit?.denied(action, name, by: principal, refusal.reason)
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = refusal.challenge(host: host).header
+        return HTTPRefusal(status: .forbidden, headers: headers, error: JSONRPCError(code: -32001, message: refusal.reason, data: refusal.data))
+    }
+
+    /// The item a request is for, the audit action, and the item's name or URI.
+    static func target(of rpc: JSONRPCRequest) -> (AccessPolicy.Item, String, String)? {
+        switch rpc.method {
+        case Method.toolsCall: rpc.params?["name"]?.stringValue.map { (.tool, "tools/call", $0) }
+        case Method.resourcesRead, Method.resourcesSubscribe: rpc.params?["uri"]?.stringValue.map { (.resource, rpc.method, $0) }
+        case Method.promptsGet: rpc.params?["name"]?.stringValue.map { (.prompt, "prompts/get", $0) }
+        default: nil
+        }
     }
 
     /// Ready when a server is and the audit log (if any) takes records: calls would be refused otherwise.
@@ -202,6 +256,7 @@ struct ChangeForwarder: Service {
     let server: Server
     let access: Gateway.AccessRules
     let host: String
+    let endpointPath: String
     let logger: Logger
 
     func run() async throws {
@@ -212,7 +267,7 @@ struct ChangeForwarder: Service {
             case .reloaded:
                 do throws(GatewayProblem) {
                     let settings = hub.configuration.gateway
-                    let replacement = try Gateway.access(settings)
+                    let replacement = try Gateway.access(settings, endpointPath: endpointPath)
                     try Gateway.checkExposure(settings, host: host)
                     access.current.withLock { $0 = replacement }
                 } catch {

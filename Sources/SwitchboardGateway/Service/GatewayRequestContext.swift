@@ -1,15 +1,20 @@
 public import Hummingbird
 public import HummingbirdAuth
-import NIOCore
+public import NIOCore
 
 /// The request context of the gateway's HTTP server: Hummingbird's, plus the principal the
-/// authentication middleware found.
-public struct GatewayRequestContext: AuthRequestContext, RequestContext {
+/// authentication middleware found and the address the connection comes from.
+public struct GatewayRequestContext: AuthRequestContext, RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Principal?
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         identity = nil
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's IP address (the peer of the connection), for counting bad credentials.
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }
