@@ -91,7 +91,7 @@ struct AuditTailCommand: AsyncParsableCommand {
             Terminal.output(JSONValue.array(records.map(JSONValue.object)).serializedString(options: .prettyPrinted))
             return
         }
-        var table = TextTable("seq", "time (ms)", "principal", "action", "target", "outcome", "µs", "detail")
+        var table = TextTable("seq", "time (ms)", "principal", "client", "action", "server", "target", "outcome", "µs", "detail")
         for record in records {
             func text(_ key: String) -> String {
                 guard let value = record[key] else { return "" }
@@ -101,7 +101,9 @@ struct AuditTailCommand: AsyncParsableCommand {
                 text("sequence"),
                 text("time"),
                 text("principal"),
+                text("client"),
                 text("action"),
+                text("server"),
                 text("target"),
                 text("outcome"),
                 text("durationUs"),

@@ -38,6 +38,7 @@ public protocol HTTPSupport: Sendable {
     ///
     /// - Parameters:
     ///   - auditFile: the audit log (SQLite, made with its folder when missing); nil records nothing.
+    ///   - metrics: the process's metrics in Prometheus's text format, for `/metrics`.
     ///   - onListening: told the bound port and who the access rules let in.
     func serveGateway(
         _ hub: Hub,
@@ -45,6 +46,7 @@ public protocol HTTPSupport: Sendable {
         port: Int,
         responseMode: String,
         auditFile: String?,
+        metrics: @escaping @Sendable () -> [UInt8],
         onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
     ) async throws
 

@@ -47,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let http = try CommandEnvironment.requireHTTP()
+        // Before the hub starts, so that its interceptors' metrics reach the registry.
+        _ = PrometheusMetrics.registry
         let audit = noAudit ? nil : try data.auditLog()
         var selection = try server.selection()
         // A gateway lives long: a server it started that exits is started again.
@@ -75,7 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
         let host = self.host
         let served = selection.description
         do {
-            try await http.serveGateway(hub, host: host, port: port, responseMode: responseMode, auditFile: audit) { port, access in
+            try await http.serveGateway(
+                hub,
+                host: host,
+                port: port,
+                responseMode: responseMode,
+                auditFile: audit,
+                metrics: PrometheusMetrics.exposition
+            ) {
+                port,
+                access in
                 let recorded = audit.map { "audit log \($0)" } ?? "no audit log"
                 Terminal.error("switchboard gateway listening on http://\(Self.urlHost(host)):\(port)/mcp (\(served); \(access); \(recorded))")
             }

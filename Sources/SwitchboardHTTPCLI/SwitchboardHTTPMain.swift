@@ -140,10 +140,12 @@ struct FullHTTPSupport: HTTPSupport {
         port: Int,
         responseMode: String,
         auditFile: String?,
+        metrics: @escaping @Sendable () -> [UInt8],
         onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
     ) async throws {
         let mode = ResponseMode(rawValue: responseMode) ?? .auto
         var options = GatewayOptions(host: host, port: port, endpoint: HTTPEndpointOptions(responseMode: mode))
+        options.metricsExposition = metrics
         if let auditFile {
             try FileManager.default.createDirectory(atPath: TextFile.directory(of: auditFile), withIntermediateDirectories: true)
             options.auditLog = try AuditLog(path: auditFile)

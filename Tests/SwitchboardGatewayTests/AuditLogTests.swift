@@ -34,6 +34,64 @@ struct AuditLogTests {
         }
     }
 
+    @Test("a log written by the first schema opens in the second: its chain holds, and records with the new fields extend it")
+    func upgradeFromTheFirstSchema() async throws {
+        try await withTemporaryFolder(files: [:]) { folder in
+            let path = folder + "/audit.sqlite"
+            // The file as the first release wrote it: its table, its migration row, two records.
+            let old = try DatabaseQueue(path: path)
+            try await old.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                        INSERT INTO grdb_migrations VALUES ('v1');
+                        CREATE TABLE audit (sequence INTEGER PRIMARY KEY, time INTEGER NOT NULL, principal TEXT NOT NULL,
+                            authentication TEXT NOT NULL, action TEXT NOT NULL, target TEXT, outcome TEXT NOT NULL, detail TEXT,
+                            duration_us INTEGER, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                        """
+                )
+                var head: (sequence: Int64, hash: String)?
+                for index in 1...2 {
+                    let record = AuditChain.seal(AuditChainTests.event(index), after: head)
+                    try db.execute(
+                        sql: "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [
+                            record.sequence, record.event.time, record.event.principal, record.event.authentication, record.event.action,
+                            record.event.target, record.event.outcome.rawValue, record.event.detail, record.event.durationMicroseconds,
+                            record.previousHash, record.hash,
+                        ]
+                    )
+                    head = (record.sequence, record.hash)
+                }
+            }
+            try old.close()
+            let log = try AuditLog(path: path)
+            guard case .intact(2, _) = try log.verify() else {
+                Issue.record("the first schema's chain does not verify after the upgrade")
+                return
+            }
+            var event = AuditChainTests.event(3)
+            event.client = "10.1.2.3"
+            event.server = "docs"
+            event.argumentsSHA256 = String(repeating: "ab", count: 32)
+            event.requestID = "7"
+            event.traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+            try await log.append(event)
+            guard case .intact(3, _) = try log.verify() else {
+                Issue.record("the chain does not hold with the new fields")
+                return
+            }
+            #expect(try log.tail(1).first?.event == event)
+            // The new fields are sealed: changing one breaks the chain at its record.
+            let tamper = try DatabaseQueue(path: path)
+            try await tamper.write { db in try db.execute(sql: "UPDATE audit SET client = '10.9.9.9' WHERE sequence = 3") }
+            guard case .broken(3, _) = try log.verify() else {
+                Issue.record("a changed client address went unnoticed")
+                return
+            }
+        }
+    }
+
     @Test("a row changed or deleted behind the log's back is found by verify")
     func tampering() async throws {
         try await withTemporaryFolder(files: [:]) { folder in

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import JSONCore
 import MCPClient
@@ -63,6 +64,10 @@ struct GatewayPeer {
             body
         )
     }
+}
+
+extension SHA256.Digest {
+    var hexDigest: String { map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
 }
 
 /// One POST of a JSON-RPC message to the gateway, as a client library would send it.
@@ -245,8 +250,43 @@ struct GatewayServeTests {
                 "\(seen)"
             )
             #expect(records.allSatisfy { $0.event.authentication == ($0.event.principal == "-" ? "-" : "api-key") })
+            // Where each came from, where it went, and what it carried (as a digest of canonical JSON).
+            #expect(records.allSatisfy { $0.event.client == "127.0.0.1" }, "\(records.map(\.event.client))")
+            #expect(
+                records.map(\.event.server) == ["demo", "demo", "demo", nil, nil, "demo"],
+                "a hidden tool's server too: the log is the operator's"
+            )
+            #expect(records[0].event.argumentsSHA256 == SHA256.hash(data: Array(#"{"a":1,"b":2}"#.utf8)).hexDigest)
+            #expect(records[5].event.argumentsSHA256 == SHA256.hash(data: Array(#"{"text":"x"}"#.utf8)).hexDigest)
+            #expect(records[3].event.argumentsSHA256 == nil && records[3].event.requestID != nil)
             #expect(records[2].event.detail?.contains("no tool \"demo__increment\" is available to bob") == true)
             #expect(try log.verify() == .intact(count: 6, head: records[5].hash))
+
+            // A request with a W3C traceparent: its trace id and JSON-RPC id are on its record.
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            for (name, value) in [
+                ("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                ("Authorization", "Bearer \(gateway.bob.text)"), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+                ("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", "demo__echo"),
+            ] {
+                request.headers.add(name: name, value: value)
+            }
+            request.body = .bytes(
+                ByteBuffer(
+                    string: #"""
+                        {"jsonrpc": "2.0", "id": "trace-77", "method": "tools/call", "params": {"name": "demo__echo", "arguments": {"text": "t"},
+                         "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}}
+                        """#
+                )
+            )
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 200)
+            let traced = try #require(try log.tail(1).first?.event)
+            #expect(
+                traced.target == "demo__echo" && traced.traceID == "4bf92f3577b34da6a3ce929d0e0e4736" && traced.requestID == #""trace-77""#,
+                "\(traced)"
+            )
         }
     }
 
@@ -298,6 +338,58 @@ struct GatewayServeTests {
                 return
             }
         }
+    }
+
+    @Test(
+        "/metrics, behind a key: the gateway's requests by method, era, principal and outcome, denials, failed credentials, upstream health and the servers' own call metrics"
+    )
+    func metrics() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            let incremented = try await GatewayPeer.session(url, key: gateway.alice) { session in
+                let result = try await session.callTool("demo__increment", arguments: ["by": 1])
+                _ = try await session.readResource("demo://counter")
+                return result
+            }
+            #expect(!incremented.isError)
+            let added = try await GatewayPeer.session(url, key: gateway.bob, version: .v2025_11_25) { session in
+                let result = try await session.callTool("demo__add", arguments: ["a": 1, "b": 1])
+                _ = try? await session.callTool("demo__increment", arguments: ["by": 1], options: RequestOptions(validateArguments: false))
+                return result
+            }
+            #expect(added.structuredContent == ["sum": 2])
+            #expect(
+                try await post(url, key: APIKey.generate(), #"{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}"#).status == 401
+            )
+
+            let metricsURL = url.replacingOccurrences(of: "/mcp", with: "/metrics")
+            #expect(try await scrape(metricsURL, key: nil).status == 401, "the series name principals: not for anyone")
+            let (status, text) = try await scrape(metricsURL, key: gateway.bob)
+            #expect(status == 200)
+            for line in [
+                #"switchboard_gateway_requests_total{method="tools/call",era="modern",principal="alice",outcome="ok"} 1"#,
+                #"switchboard_gateway_requests_total{method="resources/read",era="modern",principal="alice",outcome="ok"} 1"#,
+                #"switchboard_gateway_requests_total{method="tools/call",era="legacy",principal="bob",outcome="ok"} 1"#,
+                #"switchboard_gateway_denials_total{kind="role"} 1"#,
+                #"switchboard_gateway_authentication_failures_total{reason="invalid_api_key"} 1"#,
+                #"switchboard_gateway_authentication_failures_total{reason="missing_credentials"} 1"#,
+                #"switchboard_gateway_requests_in_flight 0"#,
+                #"switchboard_gateway_audit_writable 1"#,
+                #"switchboard_upstream_up{server="demo"} 1"#,
+                #"switchboard_upstream_ready 1"#,
+                #"switchboard_requests_total{server="demo",method="tools/call",tool="increment",outcome="ok"} 1"#,
+                #"switchboard_gateway_request_duration_seconds_count{method="tools/call",era="modern"} 1"#,
+            ] {
+                #expect(text.split(separator: "\n").contains { $0 == line || $0.hasPrefix(line + ".") }, "missing \(line) in\n\(text)")
+            }
+        }
+    }
+
+    func scrape(_ url: String, key: APIKey?) async throws -> (status: Int, text: String) {
+        var request = HTTPClientRequest(url: url)
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key.text)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 22)))
     }
 
     /// Whether `condition` holds within 60 s of polling (the file watcher polls every second).

@@ -247,7 +247,7 @@ struct GatewayTokenTests {
             #expect(hidden.status == 200 && hidden.body.contains("is available to dave"), "\(hidden)")
 
             let denials = try AuditLog(path: audit).tail(100).map(\.event).filter { $0.outcome == .denied }
-            let summary = denials.map { "\($0.principal) \($0.action) \($0.target ?? "")" }
+            let summary = denials.map { "\($0.principal) \($0.action) \($0.target ?? "-")" }
             #expect(summary == ["erin tools/call demo__increment", "erin authenticate -", "dave tools/call demo__increment"], "\(summary)")
             #expect(denials.first?.detail?.contains("counter:write") == true)
         }

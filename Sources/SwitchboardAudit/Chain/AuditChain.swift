@@ -16,7 +16,12 @@ public enum AuditChain {
     public static func hash(sequence: Int64, previous: String, event: AuditEvent) -> String {
         var bytes = Array("\(sequence)\n\(previous)\n".utf8)
         JSONValue.object(event.json).write(into: &bytes)
-        return hex(Array(SHA256.hash(data: bytes)))
+        return sha256Hex(bytes)
+    }
+
+    /// SHA-256 of `bytes`, in lower-case hex.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        hex(Array(SHA256.hash(data: bytes)))
     }
 
     /// The record `event` becomes after `previous` (nil: it is the first).

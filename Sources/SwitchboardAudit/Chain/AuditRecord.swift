@@ -33,6 +33,17 @@ public struct AuditEvent: Sendable, Hashable {
     public var detail: String?
     /// How long it took, in microseconds.
     public var durationMicroseconds: Int64?
+    /// The client's IP address.
+    public var client: String?
+    /// The upstream server the request went to (as the configuration names it).
+    public var server: String?
+    /// SHA-256 (hex) of the arguments in canonical JSON (keys sorted, no spaces): proves what
+    /// was asked without keeping it.
+    public var argumentsSHA256: String?
+    /// The JSON-RPC id of the request as JSON text (`7`, `"abc"`), as its client sent it.
+    public var requestID: String?
+    /// The W3C trace id the request came with (`traceparent`).
+    public var traceID: String?
 
     public init(
         time: Int64,
@@ -42,7 +53,12 @@ public struct AuditEvent: Sendable, Hashable {
         target: String? = nil,
         outcome: Outcome,
         detail: String? = nil,
-        durationMicroseconds: Int64? = nil
+        durationMicroseconds: Int64? = nil,
+        client: String? = nil,
+        server: String? = nil,
+        argumentsSHA256: String? = nil,
+        requestID: String? = nil,
+        traceID: String? = nil
     ) {
         self.time = time
         self.principal = principal
@@ -52,6 +68,17 @@ public struct AuditEvent: Sendable, Hashable {
         self.outcome = outcome
         self.detail = detail
         self.durationMicroseconds = durationMicroseconds
+        self.client = client
+        self.server = server
+        self.argumentsSHA256 = argumentsSHA256
+        self.requestID = requestID
+        self.traceID = traceID
+    }
+
+    /// The SHA-256 (hex) of arguments as canonical JSON (keys sorted, no whitespace), for
+    /// ``argumentsSHA256``.
+    public static func digest(ofArguments arguments: JSONObject) -> String {
+        AuditChain.sha256Hex(JSONValue.object(arguments).serialized(options: .canonical))
     }
 
     /// The event as JSON, members in a fixed order (the chain hashes this form).
@@ -66,6 +93,12 @@ public struct AuditEvent: Sendable, Hashable {
         object["outcome"] = .string(outcome.rawValue)
         if let detail { object["detail"] = .string(detail) }
         if let durationMicroseconds { object["durationUs"] = .int(Int(durationMicroseconds)) }
+        // Added in the log's second schema; absent members keep older records' hashes as they were.
+        if let client { object["client"] = .string(client) }
+        if let server { object["server"] = .string(server) }
+        if let argumentsSHA256 { object["argumentsSha256"] = .string(argumentsSHA256) }
+        if let requestID { object["requestId"] = .string(requestID) }
+        if let traceID { object["traceId"] = .string(traceID) }
         return object
     }
 }

@@ -61,6 +61,11 @@ public final class AuditLog: Sendable {
                         """
                 )
             }
+            migrator.registerMigration("v2: where a request came from and what it carried") { db in
+                for column in ["client", "server", "arguments_sha256", "request_id", "trace_id"] {
+                    try db.execute(sql: "ALTER TABLE audit ADD COLUMN \(column) TEXT")
+                }
+            }
             try migrator.migrate(database)
         } catch {
             throw AuditLogError("cannot open the audit log \(path)", error)
@@ -77,12 +82,14 @@ public final class AuditLog: Sendable {
                 let record = AuditChain.seal(event, after: head)
                 try db.execute(
                     sql: """
-                        INSERT INTO audit (sequence, time, principal, authentication, action, target, outcome, detail, duration_us, previous_hash, hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO audit (sequence, time, principal, authentication, action, target, outcome, detail, duration_us,
+                                           client, server, arguments_sha256, request_id, trace_id, previous_hash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         record.sequence, event.time, event.principal, event.authentication, event.action, event.target, event.outcome.rawValue,
-                        event.detail, event.durationMicroseconds, record.previousHash, record.hash,
+                        event.detail, event.durationMicroseconds, event.client, event.server, event.argumentsSHA256, event.requestID,
+                        event.traceID, record.previousHash, record.hash,
                     ]
                 )
                 return record
@@ -129,7 +136,12 @@ public final class AuditLog: Sendable {
             target: row["target"],
             outcome: outcome,
             detail: row["detail"],
-            durationMicroseconds: row["duration_us"]
+            durationMicroseconds: row["duration_us"],
+            client: row["client"],
+            server: row["server"],
+            argumentsSHA256: row["arguments_sha256"],
+            requestID: row["request_id"],
+            traceID: row["trace_id"]
         )
         return AuditRecord(sequence: row["sequence"], event: event, previousHash: row["previous_hash"], hash: row["hash"])
     }

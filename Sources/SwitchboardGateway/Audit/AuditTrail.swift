@@ -22,10 +22,12 @@ public final class AuditTrail: Sendable {
     public let log: AuditLog
     let logger: Logger
     let writable = Atomic<Bool>(true)
+    let metrics: GatewayMetrics?
 
-    public init(log: AuditLog, logger: Logger) {
+    public init(log: AuditLog, logger: Logger, metrics: GatewayMetrics? = nil) {
         self.log = log
         self.logger = logger
+        self.metrics = metrics
     }
 
     static func now() -> Int64 {
@@ -40,9 +42,11 @@ public final class AuditTrail: Sendable {
         do throws(AuditLogError) {
             try await log.append(event)
             writable.store(true, ordering: .relaxed)
+            metrics?.auditWritten(true)
             return true
         } catch {
             writable.store(false, ordering: .relaxed)
+            metrics?.auditWritten(false)
             logger.error("audit record not written: \(error.description); the record: \(JSONValue.object(event.json).serializedString())")
             return false
         }
@@ -52,22 +56,15 @@ public final class AuditTrail: Sendable {
     func audited<Result: Sendable>(
         _ action: String,
         _ target: String,
-        by principal: Principal,
+        _ facts: RequestFacts,
         outcome: (Result) -> AuditEvent.Outcome = { _ in .ok },
         _ body: () async throws -> Result
     ) async throws -> Result {
         func event(_ outcome: AuditEvent.Outcome, _ detail: String?, _ started: ContinuousClock.Instant?) -> AuditEvent {
             let duration = started.map { ContinuousClock.now - $0 }
-            return AuditEvent(
-                time: Self.now(),
-                principal: principal.name,
-                authentication: principal.method.rawValue,
-                action: action,
-                target: target,
-                outcome: outcome,
-                detail: detail,
-                durationMicroseconds: duration.map { $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000 }
-            )
+            var event = Self.event(action, target, facts, outcome, detail)
+            event.durationMicroseconds = duration.map { $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000 }
+            return event
         }
         if !writable.load(ordering: .relaxed) {
             // After a failed write, a marker of the gap goes first; the call runs only once it is written.
@@ -106,25 +103,41 @@ public final class AuditTrail: Sendable {
         }
     }
 
-    /// Records a request for something the caller may not use (or that does not exist).
-    func denied(_ action: String, _ target: String, by principal: Principal, _ detail: String) async {
-        await record(
-            AuditEvent(
-                time: Self.now(),
-                principal: principal.name,
-                authentication: principal.method.rawValue,
-                action: action,
-                target: target,
-                outcome: .denied,
-                detail: detail
-            )
+    static func event(_ action: String, _ target: String?, _ facts: RequestFacts, _ outcome: AuditEvent.Outcome, _ detail: String?) -> AuditEvent {
+        AuditEvent(
+            time: now(),
+            principal: facts.principal.name,
+            authentication: facts.principal.method.rawValue,
+            action: action,
+            target: target,
+            outcome: outcome,
+            detail: detail,
+            client: facts.caller.client,
+            server: facts.server,
+            argumentsSHA256: facts.argumentsSHA256,
+            requestID: facts.requestID,
+            traceID: facts.caller.traceID
         )
     }
 
+    /// Records a request for something the caller may not use (or that does not exist).
+    func denied(_ action: String, _ target: String?, _ facts: RequestFacts, _ detail: String) async {
+        await record(Self.event(action, target, facts, .denied, detail))
+    }
+
     /// Records a request refused for want of a valid credential.
-    func unauthenticated(_ reason: String) async {
+    func unauthenticated(_ reason: String, client: String?, traceID: String?) async {
         await record(
-            AuditEvent(time: Self.now(), principal: "-", authentication: "-", action: "authenticate", outcome: .unauthenticated, detail: reason)
+            AuditEvent(
+                time: Self.now(),
+                principal: "-",
+                authentication: "-",
+                action: "authenticate",
+                outcome: .unauthenticated,
+                detail: reason,
+                client: client,
+                traceID: traceID
+            )
         )
     }
 }

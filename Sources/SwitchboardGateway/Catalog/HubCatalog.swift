@@ -18,32 +18,58 @@ public struct HubCatalog: CatalogProvider {
     public let hub: Hub
     let access: @Sendable () -> GatewayAccess
     let audit: AuditTrail?
+    let metrics: GatewayMetrics?
 
     /// - Parameters:
     ///   - access: the access rules in force (they change when the file is reloaded).
     ///   - audit: where calls, reads and prompts are recorded; nil records nothing.
-    public init(hub: Hub, audit: AuditTrail? = nil, access: @escaping @Sendable () -> GatewayAccess) {
+    ///   - metrics: where they are counted and timed; nil counts nothing.
+    public init(
+        hub: Hub,
+        audit: AuditTrail? = nil,
+        metrics: GatewayMetrics? = nil,
+        access: @escaping @Sendable () -> GatewayAccess
+    ) {
         self.hub = hub
         self.audit = audit
+        self.metrics = metrics
         self.access = access
     }
 
-    /// Runs `body` as `principal`'s `action` on `target`, recorded in the audit log.
+    /// Runs `body` as `principal`'s `action` on `target`, recorded in the audit log and the metrics.
     func audited<Result: Sendable>(
         _ action: String,
         _ target: String,
-        by principal: Principal,
+        _ facts: RequestFacts,
+        in context: RequestContext,
         outcome: (Result) -> AuditEvent.Outcome = { _ in .ok },
         _ body: () async throws -> Result
     ) async throws -> Result {
-        guard let audit else { return try await body() }
-        return try await audit.audited(action, target, by: principal, outcome: outcome, body)
+        metrics?.begin()
+        let started = ContinuousClock.now
+        let modern = context.protocolVersion >= .v2026_07_28
+        do {
+            let result: Result
+            if let audit {
+                result = try await audit.audited(action, target, facts, outcome: outcome, body)
+            } else {
+                result = try await body()
+            }
+            metrics?.end(method: action, modern: modern, principal: facts.principal.name, outcome: outcome(result).rawValue, duration: .now - started)
+            return result
+        } catch {
+            let refused = (error as? ServerError)?.error.data?["reason"] == "auditUnavailable"
+            let label = refused ? AuditEvent.Outcome.refused.rawValue : AuditEvent.Outcome.error.rawValue
+            metrics?.end(method: action, modern: modern, principal: facts.principal.name, outcome: label, duration: .now - started)
+            throw error
+        }
     }
 
     /// Refuses `principal` the `kind` named `name`, as for a name that does not exist, and records it.
-    func refuse(_ action: String, _ kind: String, _ name: String, among visible: [String], for principal: Principal) async -> ServerError {
-        let error = Self.unknown(kind, name, among: visible, for: principal)
-        await audit?.denied(action, name, by: principal, error.error.message)
+    func refuse(_ action: String, _ kind: String, _ name: String, among visible: [String], _ facts: RequestFacts) async -> ServerError {
+        let error = Self.unknown(kind, name, among: visible, for: facts.principal)
+        await audit?.denied(action, name, facts, error.error.message)
+        metrics?.denied("role")
         return error
     }
 
@@ -62,10 +88,24 @@ public struct HubCatalog: CatalogProvider {
     /// The caller and what it may do. A request reaches here only authenticated (the HTTP
     /// layer refuses the rest); one without a principal is a wiring mistake, refused.
     func grant(_ context: RequestContext) throws(ServerError) -> (Principal, AccessPolicy.Grant) {
-        guard let principal = context.caller as? Principal else {
-            throw ServerError(code: ErrorCode.invalidRequest, message: "the request carries no authenticated caller", httpStatus: 401)
-        }
-        return (principal, access().policy.grant(for: principal.roles))
+        let caller = try caller(context)
+        return (caller.principal, access().policy.grant(for: caller.principal.roles))
+    }
+
+    func caller(_ context: RequestContext) throws(ServerError) -> GatewayCaller {
+        if let caller = context.caller as? GatewayCaller { return caller }
+        if let principal = context.caller as? Principal { return GatewayCaller(principal: principal) }
+        throw ServerError(code: ErrorCode.invalidRequest, message: "the request carries no authenticated caller", httpStatus: 401)
+    }
+
+    /// What the audit log records of this request.
+    func facts(_ context: RequestContext, server: String?, arguments: JSONObject?) throws(ServerError) -> RequestFacts {
+        RequestFacts(
+            caller: try caller(context),
+            server: server,
+            argumentsSHA256: arguments.map(AuditEvent.digest(ofArguments:)),
+            requestID: context.requestID.description
+        )
     }
 
     // MARK: - Tools
@@ -74,11 +114,14 @@ public struct HubCatalog: CatalogProvider {
         hub.tools.filter { grant.permits(.tool, $0.qualifiedName) }
     }
 
-    /// Whether `name` is a tool's qualified name (the hub also routes bare names; the gateway
-    /// lists and takes qualified ones only, which its policy's globs match).
-    func isQualifiedTool(_ name: String) -> Bool {
-        guard let route = try? hub.resolve(name) else { return false }
-        return QualifiedName(server: route.server, name: route.tool, separator: hub.configuration.separator).description == name
+    /// The server of the tool whose qualified name is `name`; nil when there is none (the hub
+    /// also routes bare names; the gateway lists and takes qualified ones only, which its
+    /// policy's globs match).
+    func serverOfTool(_ name: String) -> String? {
+        guard let route = try? hub.resolve(name),
+            QualifiedName(server: route.server, name: route.tool, separator: hub.configuration.separator).description == name
+        else { return nil }
+        return route.server
     }
 
     public func tools(_ context: RequestContext) async throws -> [Tool] {
@@ -91,13 +134,15 @@ public struct HubCatalog: CatalogProvider {
     }
 
     public func callTool(_ name: String, arguments: JSONObject, _ context: RequestContext) async throws -> CallToolResult {
-        let (principal, grant) = try grant(context)
+        let (_, grant) = try grant(context)
         // A route lookup, not the whole catalog, on the way to every call; the catalog only
         // for the refusal's suggestions.
-        guard grant.permits(.tool, name), isQualifiedTool(name) else {
-            throw await refuse(Method.toolsCall, "tool", name, among: visibleTools(grant).map(\.qualifiedName), for: principal)
+        let server = serverOfTool(name)
+        let facts = try facts(context, server: server, arguments: arguments)
+        guard grant.permits(.tool, name), server != nil else {
+            throw await refuse(Method.toolsCall, "tool", name, among: visibleTools(grant).map(\.qualifiedName), facts)
         }
-        return try await audited(Method.toolsCall, name, by: principal, outcome: { $0.isError ? .toolError : .ok }) {
+        return try await audited(Method.toolsCall, name, facts, in: context, outcome: { $0.isError ? .toolError : .ok }) {
             try await forward(name, arguments, context)
         }
     }
@@ -146,16 +191,18 @@ public struct HubCatalog: CatalogProvider {
 
     public func readResource(_ uri: String, _ context: RequestContext) async throws -> ReadResourceResult {
         let (principal, grant) = try grant(context)
+        let facts = try facts(context, server: nil, arguments: nil)
         guard grant.permits(.resource, uri) else {
             let error = ServerError(
                 code: ErrorCode.invalidParams,
                 message: "resource not found: \(uri) (as \(principal.name) sees it)",
                 data: ["uri": .string(uri)]
             )
-            await audit?.denied(Method.resourcesRead, uri, by: principal, error.error.message)
+            await audit?.denied(Method.resourcesRead, uri, facts, error.error.message)
+            metrics?.denied("role")
             throw error
         }
-        return try await audited(Method.resourcesRead, uri, by: principal) {
+        return try await audited(Method.resourcesRead, uri, facts, in: context) {
             do {
                 return try await hub.readResource(uri)
             } catch {
@@ -214,12 +261,16 @@ public struct HubCatalog: CatalogProvider {
     }
 
     public func getPrompt(_ name: String, arguments: [String: String], _ context: RequestContext) async throws -> GetPromptResult {
-        let (principal, grant) = try grant(context)
+        let (_, grant) = try grant(context)
         let visible = visiblePrompts(grant)
-        guard visible.contains(where: { $0.qualifiedName == name }) else {
-            throw await refuse(Method.promptsGet, "prompt", name, among: visible.map(\.qualifiedName), for: principal)
+        let prompt = visible.first { $0.qualifiedName == name }
+        var promptArguments = JSONObject()
+        for (key, value) in arguments { promptArguments[key] = .string(value) }
+        let facts = try facts(context, server: prompt?.server, arguments: promptArguments)
+        guard prompt != nil else {
+            throw await refuse(Method.promptsGet, "prompt", name, among: visible.map(\.qualifiedName), facts)
         }
-        return try await audited(Method.promptsGet, name, by: principal) {
+        return try await audited(Method.promptsGet, name, facts, in: context) {
             do {
                 return try await hub.getPrompt(name, arguments: arguments)
             } catch {

@@ -21,6 +21,7 @@ import Foundation
 struct BearerAuthenticator: AuthenticatorMiddleware {
     typealias Context = GatewayRequestContext
     let audit: AuditTrail?
+    let metrics: GatewayMetrics
     let access: @Sendable () -> GatewayAccess
     let failures: FailureCounter
 
@@ -30,12 +31,14 @@ struct BearerAuthenticator: AuthenticatorMiddleware {
         let address = context.clientAddress
         let now = Date().timeIntervalSince1970
         if case .blocked(let retryAfter) = failures.decision(for: address, now: now, limit: access.failureLimit) {
+            metrics.authenticationFailed("rate_limited")
             throw TooManyFailures(retryAfter: retryAfter)
         }
         guard let bearer = request.headers.bearer, !bearer.token.isEmpty else {
             throw await refuse(
                 Unauthorized(reason: "the Authorization header must be 'Bearer <credential>'", error: "invalid_request", access: access),
-                from: address,
+                of: request,
+                from: context,
                 now: now
             )
         }
@@ -44,31 +47,48 @@ struct BearerAuthenticator: AuthenticatorMiddleware {
             do { principal = try await tokens.verify(bearer.token, now: now) } catch {
                 if case .keysUnavailable = error {
                     // The authorization server's fault, not the caller's: not counted against it.
-                    await audit?.unauthenticated(error.description)
+                    await audit?.unauthenticated(error.description, client: address, traceID: Context.traceID(of: request))
+                    metrics.authenticationFailed("keys_unavailable")
                     throw KeysUnavailable(reason: error.description)
                 }
-                throw await refuse(Unauthorized(reason: error.description, error: error.oauthError, access: access), from: address, now: now)
+                throw await refuse(
+                    Unauthorized(reason: error.description, error: error.oauthError, access: access),
+                    of: request,
+                    from: context,
+                    now: now
+                )
             }
             let missing = ScopePolicy.missing(access.scopes.required, from: principal.scopes ?? [])
             if !missing.isEmpty {
                 let refusal = InsufficientScope(needed: access.scopes.required, missing: missing, resource: access.resource)
-                await audit?.denied("authenticate", "-", by: principal, refusal.reason)
+                let facts = RequestFacts(caller: GatewayCaller(principal: principal, client: address, traceID: Context.traceID(of: request)))
+                await audit?.denied("authenticate", nil, facts, refusal.reason)
+                metrics.denied("scope")
                 throw refusal
             }
             return principal
         }
         guard let principal = access.keys.authenticate(bearer.token) else {
             let what = access.tokens == nil ? "the API key is not valid" : "the credential is neither a valid API key nor a JWT"
-            throw await refuse(Unauthorized(reason: what, error: "invalid_token", access: access), from: address, now: now)
+            throw await refuse(
+                Unauthorized(reason: what, error: "invalid_token", access: access),
+                of: request,
+                from: context,
+                now: now,
+                kind: "invalid_api_key"
+            )
         }
         return principal
     }
 
-    func refuse(_ refusal: Unauthorized, from address: String, now: Double) async -> Unauthorized {
+    func refuse(_ refusal: Unauthorized, of request: Request, from context: Context, now: Double, kind: String? = nil) async -> Unauthorized {
+        metrics.authenticationFailed(kind ?? refusal.error ?? "invalid_request")
+        let address = context.clientAddress
+        let trace = Context.traceID(of: request)
         let blocks = failures.record(from: address, now: now, limit: access().failureLimit)
-        await audit?.unauthenticated(refusal.reason)
+        await audit?.unauthenticated(refusal.reason, client: address, traceID: trace)
         if blocks {
-            await audit?.unauthenticated("\(address) sent too many bad credentials; refused until its window ends")
+            await audit?.unauthenticated("\(address) sent too many bad credentials; refused until its window ends", client: address, traceID: trace)
         }
         return refusal
     }
@@ -105,6 +125,7 @@ final class FailureCounter: Sendable {
 struct RequireCallerMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let audit: AuditTrail?
+    let metrics: GatewayMetrics
     let access: @Sendable () -> GatewayAccess
 
     // `@concurrent`, as Hummingbird's protocol (built without NonisolatedNonsendingByDefault) declares it.
@@ -119,7 +140,8 @@ struct RequireCallerMiddleware: RouterMiddleware {
                         "this gateway needs a bearer token: an access token from its authorization server (see the resource_metadata of this 401), or an API key"
                     } ?? "this gateway needs an API key: send 'Authorization: Bearer <key>'"
                 let refusal = Unauthorized(reason: reason, error: nil, access: access)
-                await audit?.unauthenticated(refusal.reason)
+                await audit?.unauthenticated(refusal.reason, client: context.clientAddress, traceID: Context.traceID(of: request))
+                metrics.authenticationFailed("missing_credentials")
                 throw refusal
             }
             context.identity = anonymous

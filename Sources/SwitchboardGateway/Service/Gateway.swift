@@ -30,6 +30,9 @@ public struct GatewayOptions: Sendable {
     public var logger: Logger
     /// Where calls, reads, prompts and refused credentials are recorded; nil records nothing.
     public var auditLog: AuditLog?
+    /// The metrics in Prometheus's text format, from whichever registry the process
+    /// bootstrapped swift-metrics with, for `GET /metrics`; nil serves no `/metrics`.
+    public var metricsExposition: (@Sendable () -> [UInt8])?
 
     public init(
         host: String = "127.0.0.1",
@@ -37,8 +40,10 @@ public struct GatewayOptions: Sendable {
         endpoint: HTTPEndpointOptions = HTTPEndpointOptions(),
         pageSize: Int? = 100,
         logger: Logger = Logger(label: "switchboard.gateway"),
-        auditLog: AuditLog? = nil
+        auditLog: AuditLog? = nil,
+        metricsExposition: (@Sendable () -> [UInt8])? = nil
     ) {
+        self.metricsExposition = metricsExposition
         self.host = host
         self.port = port
         self.endpoint = endpoint
@@ -72,6 +77,7 @@ public final class Gateway: Sendable {
     let server: Server
     let endpoint: MCPHTTPEndpoint
     let audit: AuditTrail?
+    let metrics: GatewayMetrics
 
     /// The access rules in force, replaced on reload.
     final class AccessRules: Sendable {
@@ -90,9 +96,11 @@ public final class Gateway: Sendable {
         self.options = options
         let rules = AccessRules(access)
         self.access = rules
-        let audit = options.auditLog.map { AuditTrail(log: $0, logger: options.logger) }
+        let metrics = GatewayMetrics()
+        self.metrics = metrics
+        let audit = options.auditLog.map { AuditTrail(log: $0, logger: options.logger, metrics: metrics) }
         self.audit = audit
-        let catalog = HubCatalog(hub: hub, audit: audit) { rules.value }
+        let catalog = HubCatalog(hub: hub, audit: audit, metrics: metrics) { rules.value }
         server = Server(
             info: Implementation(name: "switchboard-gateway", version: switchboardVersion),
             instructions: "Tools, resources and prompts of several MCP servers; names are qualified as server\(hub.configuration.separator)name.",
@@ -158,15 +166,25 @@ public final class Gateway: Sendable {
                 return resource.metadataResponse(request)
             }
         }
+        let metrics = self.metrics
         let authenticated = router.group()
-            .add(middleware: BearerAuthenticator(audit: audit, access: { rules.value }, failures: FailureCounter()))
-            .add(middleware: RequireCallerMiddleware(audit: audit) { rules.value })
+            .add(middleware: BearerAuthenticator(audit: audit, metrics: metrics, access: { rules.value }, failures: FailureCounter()))
+            .add(middleware: RequireCallerMiddleware(audit: audit, metrics: metrics) { rules.value })
+        if let exposition = options.metricsExposition {
+            // Behind authentication: the series name principals and servers.
+            authenticated.get("/metrics") { [hub] _, _ in
+                metrics.recordUpstreams(hub.statuses)
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition())))
+            }
+        }
         endpoint.addRoutes(
             to: authenticated,
-            identify: { _, context in context.identity },
+            identify: { request, context in context.caller(of: request) },
             admit: { request, rpc, context in
-                guard let principal = context.identity else { return nil }
-                return await Self.checkScopes(rpc, of: principal, access: rules.value, audit: audit, host: request.head.authority)
+                guard let caller = context.caller(of: request) else { return nil }
+                return await Self.checkScopes(rpc, of: caller, access: rules.value, audit: audit, metrics: metrics, host: request.head.authority)
             }
         )
 
@@ -201,16 +219,19 @@ public final class Gateway: Sendable {
     /// scopes it lacks (nil lets the request go on: roles decide the rest).
     static func checkScopes(
         _ rpc: JSONRPCRequest,
-        of principal: Principal,
+        of caller: GatewayCaller,
         access: GatewayAccess,
         audit: AuditTrail?,
+        metrics: GatewayMetrics,
         host: String?
     ) async -> HTTPRefusal? {
-        guard principal.scopes != nil, let (item, action, name) = Self.target(of: rpc) else { return nil }
-        let (needed, missing) = access.missingScopes(principal, item, name)
+        guard caller.principal.scopes != nil, let (item, action, name) = Self.target(of: rpc) else { return nil }
+        let (needed, missing) = access.missingScopes(caller.principal, item, name)
         guard !missing.isEmpty else { return nil }
         let refusal = InsufficientScope(needed: needed, missing: missing, resource: access.resource)
-        await audit?.denied(action, name, by: principal, refusal.reason)
+        let facts = RequestFacts(caller: caller, requestID: rpc.id.description)
+        await audit?.denied(action, name, facts, refusal.reason)
+        metrics.denied("scope")
         var headers = HTTPFields()
         headers[.wwwAuthenticate] = refusal.challenge(host: host).header
         return HTTPRefusal(status: .forbidden, headers: headers, error: JSONRPCError(code: -32001, message: refusal.reason, data: refusal.data))

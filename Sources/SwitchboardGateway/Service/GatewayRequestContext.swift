@@ -1,3 +1,4 @@
+import HTTPTypes
 public import Hummingbird
 public import HummingbirdAuth
 public import NIOCore
@@ -17,4 +18,16 @@ public struct GatewayRequestContext: AuthRequestContext, RequestContext, RemoteA
 
     /// The client's IP address (the peer of the connection), for counting bad credentials.
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+
+    /// The caller the MCP endpoint hands to the catalog: the principal, and where `request` came from.
+    func caller(of request: Request) -> GatewayCaller? {
+        identity.map { GatewayCaller(principal: $0, client: clientAddress, traceID: Self.traceID(of: request)) }
+    }
+
+    static let traceparent = HTTPField.Name("traceparent")!
+
+    /// The trace id of `request`'s W3C `traceparent` header, if it has a valid one.
+    static func traceID(of request: Request) -> String? {
+        GatewayCaller.traceID(fromTraceparent: request.headers[traceparent])
+    }
 }
