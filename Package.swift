@@ -175,7 +175,7 @@ let package = Package(
             name: "SwitchboardGateway",
             dependencies: [
                 "MCPAuth", "SwitchboardConfiguration", "SwitchboardHub", "MCPServer", "MCPServerHTTP", "MCPClient", "MCPWire", "JSONCore",
-                "SwitchboardAudit",
+                "SwitchboardAudit", "MCPTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

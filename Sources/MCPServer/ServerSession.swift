@@ -19,9 +19,14 @@ public final class ServerSession: Sendable {
     let finished = ContinuationSlot<Void>()
     let legacyInitialized = Atomic<Bool>(false)
 
-    public init(server: Server, transport: any Transport) {
+    /// Who is at the other end, as handlers see it (``RequestContext/caller``); nil when the
+    /// transport does not say.
+    let caller: (any CallerIdentity)?
+
+    public init(server: Server, transport: any Transport, caller: (any CallerIdentity)? = nil) {
         self.server = server
         self.transport = transport
+        self.caller = caller
     }
 
     /// Serves until the client disconnects (or ``close()`` is called).
@@ -57,7 +62,7 @@ public final class ServerSession: Sendable {
             // Each request runs on its own so that slow handlers (a sleeping tool, an
             // elicitation waiting for a person) never hold up the connection's reader.
             running[request.id] = Task { [self] in
-                let outcome = await server.handle(request, connection: connection, channel: SessionChannel(session: self))
+                let outcome = await server.handle(request, connection: connection, channel: SessionChannel(session: self), caller: caller)
                 _ = tasks.withLock { $0.removeValue(forKey: request.id) }
                 // A cancelled request gets no response, as the specification requires.
                 if Task.isCancelled { return }

@@ -50,6 +50,10 @@ public protocol HTTPSupport: Sendable {
         onListening: @escaping @Sendable (_ port: Int, _ access: String) async -> Void
     ) async throws
 
+    /// Serves the hub's servers over stdin and stdout (`switchboard serve --stdio`) until stdin
+    /// closes.
+    func serveGatewayOverStdio(_ hub: Hub, auditFile: String?) async throws
+
     /// Checks the hash chain of the audit log at `file`.
     func verifyAuditLog(file: String) throws -> AuditVerification
 

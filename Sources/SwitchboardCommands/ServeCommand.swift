@@ -25,10 +25,15 @@ struct ServeCommand: AsyncParsableCommand {
             calls are refused. GET /healthz answers while the process runs; GET /readyz answers 200 once
             a server is ready and the audit log takes records, 503 otherwise. SIGTERM or SIGINT
             stops it after the requests in flight.
+
+            With --stdio it serves the same catalog over stdin and stdout instead, to the
+            process that started it (a desktop host's one entry for every server): that caller
+            may use everything, and is audited as "stdio".
             """
     )
 
-    @OptionGroup var server: ServerOptions
+    @OptionGroup var upstream: GatewayUpstreamOptions
+    @Flag(name: .long, help: "Serve over stdin and stdout instead of HTTP, to the process that started it.") var stdio = false
     @Option(name: .long, help: "The address to bind; anything but loopback needs a \"gateway\" section.") var host = "127.0.0.1"
     @Option(name: .long, help: "The port (0 picks a free one; the address is printed on stderr).") var port = 8080
     @Option(name: .long, help: "HTTP answers: auto, json or sse.") var responseMode = "auto"
@@ -41,12 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard ["auto", "json", "sse"].contains(responseMode) else { throw ValidationError("--response-mode must be auto, json or sse") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
         guard startupSeconds >= 0 else { throw ValidationError("--startup-seconds must be 0 or more") }
-        if server.server != nil { throw ValidationError("serve serves every server of the file; leave out --server") }
         if noAudit && data.data != nil { throw ValidationError("--no-audit and --data contradict each other: --data holds the audit log") }
     }
 
     func run() async throws {
         let http = try CommandEnvironment.requireHTTP()
+        let server = try upstream.serverOptions()
         // Before the hub starts, so that its interceptors' metrics reach the registry.
         _ = PrometheusMetrics.registry
         let audit = noAudit ? nil : try data.auditLog()
@@ -77,6 +82,13 @@ struct ServeCommand: AsyncParsableCommand {
         let host = self.host
         let served = selection.description
         do {
+            if stdio {
+                Terminal.error("switchboard gateway on stdio (\(served); \(audit.map { "audit log \($0)" } ?? "no audit log"))")
+                try await http.serveGatewayOverStdio(hub, auditFile: audit)
+                watcher?.cancel()
+                await hub.close()
+                return
+            }
             try await http.serveGateway(
                 hub,
                 host: host,
@@ -101,5 +113,40 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func urlHost(_ host: String) -> String {
         host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+}
+
+/// Where `serve` gets its servers: a configuration file (the default, found as every command
+/// finds it), or one server given on the command line. (`--stdio` is serve's own flag, so a
+/// spawned server is `--command`.)
+struct GatewayUpstreamOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A configuration file with an \"mcpServers\" object.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Serve one server's HTTP endpoint instead of a file's servers.", valueName: "url"))
+    var url: String?
+
+    @Option(name: .long, help: ArgumentHelp("An HTTP header for --url's every request, as 'Name: value'. Repeatable.", valueName: "header"))
+    var header: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Serve one spawned server (a command line) instead of a file's servers.", valueName: "command line"))
+    var command: String?
+
+    @Option(name: .long, help: ArgumentHelp("An environment variable for --command's server, as NAME=value. Repeatable.", valueName: "assignment"))
+    var env: [String] = []
+
+    @Flag(name: .long, help: "Show what spawned servers write to stderr.")
+    var verbose = false
+
+    /// The same choice as the client commands' options, which do the rest.
+    func serverOptions() throws -> ServerOptions {
+        var arguments: [String] = []
+        if let config { arguments += ["--config", config] }
+        if let url { arguments += ["--url", url] }
+        for value in header { arguments += ["--header", value] }
+        if let command { arguments += ["--stdio", command] }
+        for value in env { arguments += ["--env", value] }
+        if verbose { arguments.append("--verbose") }
+        return try ServerOptions.parse(arguments)
     }
 }

@@ -154,4 +154,13 @@ struct FullHTTPSupport: HTTPSupport {
         let access = gateway.accessSummary
         try await gateway.run { port in await onListening(port, access) }
     }
+
+    func serveGatewayOverStdio(_ hub: Hub, auditFile: String?) async throws {
+        var options = GatewayOptions()
+        if let auditFile {
+            try FileManager.default.createDirectory(atPath: TextFile.directory(of: auditFile), withIntermediateDirectories: true)
+            options.auditLog = try AuditLog(path: auditFile)
+        }
+        try await Gateway(hub: hub, options: options).runStdio()
+    }
 }

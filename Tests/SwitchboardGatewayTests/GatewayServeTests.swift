@@ -404,6 +404,31 @@ struct GatewayServeTests {
 
 @Suite("Interop: the Python SDK client through the gateway", .serialized)
 struct GatewayPythonClientTests {
+    @Test("serve --stdio: a host that starts the gateway reaches every server's tools, with progress, and is audited as stdio")
+    func stdio() async throws {
+        try Peers.require(Peers.python)
+        try await withTemporaryFolder(files: ["gateway.json": GatewayPeer().configuration()]) { folder in
+            let output = try await ExternalProcess.run(
+                Peers.python,
+                [
+                    Peers.pythonScript("gateway_client.py"), "--era", "legacy", "--stdio", Peers.switchboard, "serve", "--stdio", "--config",
+                    folder + "/gateway.json", "--data", folder + "/state",
+                ]
+            )
+            #expect(output.status == 0, "python client failed: \(output.stderr)")
+            let report = try #require(try JSONValue(parsing: output.stdout).objectValue, "no report: \(output.stdout) \(output.stderr)")
+            #expect(report["serverName"] == "switchboard-gateway")
+            // The user who started it may use everything, the tools the roles deny to keys included.
+            let tools = report["tools"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(tools.contains("demo__increment") && tools.contains("demo__echo"), "\(tools)")
+            #expect(report["forbidden"] == ["isError": false, "text": "1"])
+            #expect(report["sleep"] == ["text": "slept 40 ms", "progress": [1.0, 2.0, 3.0, 4.0]])
+            #expect(report["prompt"] == "Summarize the following text in a brief style:\n\nabc")
+            let records = try AuditLog(path: folder + "/state/audit.sqlite").tail(100).map(\.event)
+            #expect(records.count == 6 && records.allSatisfy { $0.principal == "stdio" && $0.authentication == "local" }, "\(records)")
+        }
+    }
+
     @Test(
         "a reader's key: qualified catalog without what its role denies, calls with progress, reads and prompts, in both eras",
         arguments: ["modern", "legacy"]

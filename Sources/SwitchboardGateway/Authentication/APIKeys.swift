@@ -11,6 +11,9 @@ public struct Principal: Sendable, Hashable {
         case jwt
         /// No credentials, let in as `"gateway.anonymous"` (or by a gateway without one) says.
         case anonymous
+        /// The process that started the gateway, over stdio: the user who runs it, who may use
+        /// everything the file's servers offer.
+        case local
     }
 
     public var name: String

@@ -6,6 +6,7 @@ public import Logging
 import MCPClient
 import MCPServer
 public import MCPServerHTTP
+import MCPTransport
 import MCPWire
 import NIOCore
 import ServiceLifecycle
@@ -213,6 +214,27 @@ public final class Gateway: Sendable {
         )
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]
         try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// Serves the same catalog over stdin and stdout to the process that started the gateway
+    /// (a desktop host's one entry for every server), until stdin closes. That caller is the
+    /// user who runs it: it may use everything, and is audited as `stdio` (`local`).
+    public func runStdio() async throws {
+        let caller = GatewayCaller(principal: Principal(name: "stdio", roles: [], method: .local), client: "stdio")
+        let session = ServerSession(server: server, transport: StdioServerTransport(), caller: caller)
+        let forwarder = ChangeForwarder(
+            hub: hub,
+            server: server,
+            access: access,
+            host: options.host,
+            endpointPath: options.endpoint.path,
+            logger: options.logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await forwarder.run() }
+            try await session.run()
+            group.cancelAll()
+        }
     }
 
     /// A 403 `insufficient_scope` for a token's request on a tool, resource or prompt whose

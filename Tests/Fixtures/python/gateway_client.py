@@ -1,6 +1,7 @@
 """The official Python SDK client (mcp 2.x) through `switchboard serve`, for the gateway tests.
 
 usage: gateway_client.py --era modern|legacy URL   (the API key in $GATEWAY_KEY)
+       gateway_client.py --era legacy --stdio COMMAND [ARG...]   (`switchboard serve --stdio ...`)
 
 Prints one JSON object: the negotiated version and, per check, its observed value or an
 "error: ..." string. The Swift test compares these with what the gateway must answer.
@@ -15,11 +16,17 @@ import anyio
 from checks import check, start, tool_names
 import httpx2
 from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 
 
-async def open_session(stack, url, era, key, report):
+async def open_session(stack, url, era, key, report, command=None):
+    if command:
+        read, write = await stack.enter_async_context(stdio_client(StdioServerParameters(command=command[0], args=command[1:])))
+        session = await stack.enter_async_context(ClientSession(read, write))
+        await start(session, era, report)
+        return session
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30))
     read, write, *_ = await stack.enter_async_context(streamable_http_client(url, http_client=client))
@@ -30,9 +37,9 @@ async def open_session(stack, url, era, key, report):
 
 async def run(args):
     report = {}
-    key = os.environ["GATEWAY_KEY"]
+    key = os.environ.get("GATEWAY_KEY")
     async with AsyncExitStack() as stack:
-        session = await open_session(stack, args.url, args.era, key, report)
+        session = await open_session(stack, args.url, args.era, key, report, args.stdio)
 
         async def tools():
             return await tool_names(session)
@@ -75,14 +82,16 @@ async def run(args):
             await open_session(stack, args.url, args.era, None, {})
             return "connected"
 
-    await check("withoutKey", report, without_key)
+    if not args.stdio:
+        await check("withoutKey", report, without_key)
     print(json.dumps(report))
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--era", choices=["modern", "legacy"], required=True)
-    parser.add_argument("url")
+    parser.add_argument("--stdio", nargs=argparse.REMAINDER, default=None, help="the gateway's command line, after the URL's place")
+    parser.add_argument("url", nargs="?")
     anyio.run(run, parser.parse_args())
 
 
