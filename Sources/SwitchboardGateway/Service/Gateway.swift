@@ -196,14 +196,7 @@ public final class Gateway: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: Logger(label: "switchboard.gateway.http", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let forwarder = ChangeForwarder(
-            hub: hub,
-            server: server,
-            access: access,
-            host: options.host,
-            endpointPath: options.endpoint.path,
-            logger: options.logger
-        )
+        let forwarder = changeForwarder
         var configuration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: application),
@@ -216,20 +209,18 @@ public final class Gateway: Sendable {
         try await ServiceGroup(configuration: configuration).run()
     }
 
+    /// Tells clients when the catalog changes, and applies reloaded access rules.
+    var changeForwarder: ChangeForwarder {
+        ChangeForwarder(hub: hub, server: server, access: access, host: options.host, endpointPath: options.endpoint.path, logger: options.logger)
+    }
+
     /// Serves the same catalog over stdin and stdout to the process that started the gateway
     /// (a desktop host's one entry for every server), until stdin closes. That caller is the
     /// user who runs it: it may use everything, and is audited as `stdio` (`local`).
     public func runStdio() async throws {
         let caller = GatewayCaller(principal: Principal(name: "stdio", roles: [], method: .local), client: "stdio")
         let session = ServerSession(server: server, transport: StdioServerTransport(), caller: caller)
-        let forwarder = ChangeForwarder(
-            hub: hub,
-            server: server,
-            access: access,
-            host: options.host,
-            endpointPath: options.endpoint.path,
-            logger: options.logger
-        )
+        let forwarder = changeForwarder
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await forwarder.run() }
             try await session.run()
