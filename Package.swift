@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "MCPServerHTTP",
             dependencies: [
-                "MCPServer", "MCPWire", "JSONCore",
+                "MCPServer", "MCPTransport", "MCPWire", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -159,10 +159,7 @@ public final class MCPHTTPEndpoint: Sendable {
         if case .final(let outcome) = first, mode != .sse {
             return jsonResponse(rpc.id, outcome)
         }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        headers[.xAccelBuffering] = "no"
+        let headers = MCPHTTPEndpoint.eventStreamHeaders
         let id = rpc.id
         let keepAlive = options.keepAliveInterval
         return Response(
@@ -223,6 +220,15 @@ public final class MCPHTTPEndpoint: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.encoded())))
     }
 
+    /// The headers of an event stream: not cached, and not buffered by a proxy (nginx).
+    static let eventStreamHeaders: HTTPFields = {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[.xAccelBuffering] = "no"
+        return headers
+    }()
+
     /// An SSE comment: clients ignore it; writing it shows whether the client is still there.
     static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
 
@@ -246,10 +252,7 @@ public final class MCPHTTPEndpoint: Sendable {
         let lastEventID = request.headers[.lastEventID].flatMap(Int.init)
         let queue = session.openStandalone(after: lastEventID)
         let keepAlive = options.keepAliveInterval
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        headers[.xAccelBuffering] = "no"
+        let headers = MCPHTTPEndpoint.eventStreamHeaders
         return Response(
             status: .ok,
             headers: headers,
@@ -314,14 +317,25 @@ public final class MCPHTTPEndpoint: Sendable {
 
     /// Refuses requests from a browser page on another origin (DNS rebinding protection).
     func checkOrigin(_ request: Request) -> Response? {
-        guard let origin = request.headers[.origin] else { return nil }
-        if options.allowedOrigins.contains(origin) { return nil }
-        if let url = origin.split(separator: "/").dropFirst().first {
-            let host = url.split(separator: ":").first.map(String.init) ?? ""
-            if ["localhost", "127.0.0.1", "[::1]"].contains(host) { return nil }
-        }
-        return errorResponse(nil, JSONRPCError(code: ErrorCode.invalidRequest, message: "origin \(origin) is not allowed"), status: .forbidden)
+        MCPServerHTTP.checkOrigin(request, options)
     }
+}
+
+/// A 403 for a request from a browser page on an origin `options` does not allow (DNS
+/// rebinding protection); nil for requests without `Origin`, from localhost, or allowed.
+func checkOrigin(_ request: Request, _ options: HTTPEndpointOptions) -> Response? {
+    guard let origin = request.headers[.origin] else { return nil }
+    if options.allowedOrigins.contains(origin) { return nil }
+    if let url = origin.split(separator: "/").dropFirst().first {
+        let host = url.split(separator: ":").first.map(String.init) ?? ""
+        if ["localhost", "127.0.0.1", "[::1]"].contains(host) { return nil }
+    }
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    let message = JSONRPCMessage.errorResponse(
+        JSONRPCErrorResponse(id: nil, error: JSONRPCError(code: ErrorCode.invalidRequest, message: "origin \(origin) is not allowed"))
+    )
+    return Response(status: .forbidden, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.encoded())))
 }
 
 extension HTTPField.Name {

@@ -165,6 +165,33 @@ struct GatewayServeTests {
         }
     }
 
+    @Test("HTTP+SSE: the stream's endpoint event names where to POST; the session belongs to its key (another gets 404), answers come on the stream")
+    func sseSessionBinding() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, _ in
+            let base = url.replacingOccurrences(of: "/mcp", with: "")
+            var open = HTTPClientRequest(url: base + "/sse")
+            open.headers.add(name: "Authorization", value: "Bearer \(gateway.alice.text)")
+            open.headers.add(name: "Accept", value: "text/event-stream")
+            let stream = try await HTTPClient.shared.execute(open, timeout: .seconds(30))
+            #expect(stream.status == .ok)
+            var events = stream.body.makeAsyncIterator()
+            var received = ""
+            while !received.contains("\n\n"), let chunk = try await events.next() { received += String(buffer: chunk) }
+            #expect(received.hasPrefix("event: endpoint\ndata: /messages?sessionId="), "\(received)")
+            let path = try #require(received.split(separator: "\n").first { $0.hasPrefix("data: ") }?.dropFirst(6))
+            let initialize = #"""
+                {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+                """#
+            #expect(try await post(base + path, key: gateway.bob, initialize).status == 404, "bob may not use alice's session")
+            #expect(try await post(base + path, key: gateway.alice, initialize).status == 202)
+            received = ""
+            while !received.contains("\n\n"), let chunk = try await events.next() { received += String(buffer: chunk) }
+            #expect(received.contains(#""protocolVersion":"2024-11-05""#) && received.contains("switchboard-gateway"), "\(received)")
+            #expect(try await post(base + "/messages?sessionId=nonesuch", key: gateway.alice, initialize).status == 404)
+        }
+    }
+
     @Test("a key added to the file works without a restart; a removed one stops working")
     func reload() async throws {
         let gateway = GatewayPeer()
@@ -430,16 +457,18 @@ struct GatewayPythonClientTests {
     }
 
     @Test(
-        "a reader's key: qualified catalog without what its role denies, calls with progress, reads and prompts, in both eras",
-        arguments: ["modern", "legacy"]
+        "a reader's key: qualified catalog without what its role denies, calls with progress, reads and prompts, in both eras and over HTTP+SSE",
+        arguments: ["modern", "legacy", "sse"]
     )
-    func pythonClient(era: String) async throws {
+    func pythonClient(transport: String) async throws {
         try Peers.require(Peers.python)
         let gateway = GatewayPeer()
+        let era = transport == "modern" ? "modern" : "legacy"
         try await gateway.run { url, _ in
+            let target = transport == "sse" ? url.replacingOccurrences(of: "/mcp", with: "/sse") : url
             let output = try await ExternalProcess.run(
                 Peers.python,
-                [Peers.pythonScript("gateway_client.py"), "--era", era, url],
+                [Peers.pythonScript("gateway_client.py"), "--era", era, target],
                 environment: ["GATEWAY_KEY": gateway.bob.text]
             )
             #expect(output.status == 0, "python client failed: \(output.stderr)")
@@ -456,8 +485,10 @@ struct GatewayPythonClientTests {
             #expect(report["read"] == "Hello, Python!")
             #expect(report["prompt"] == "Summarize the following text in a brief style:\n\nabc")
             let refused = report["withoutKey"]?.stringValue ?? ""
-            // The SDK shows the gateway's JSON-RPC error from the 401 body.
-            #expect(refused.hasPrefix("error:") && refused.contains("this gateway needs an API key"), "\(refused)")
+            // Over Streamable HTTP the SDK shows the gateway's JSON-RPC error from the 401 body;
+            // its HTTP+SSE client shows the status alone.
+            let expected = transport == "sse" ? "401 Unauthorized" : "this gateway needs an API key"
+            #expect(refused.hasPrefix("error:") && refused.contains(expected), "\(refused)")
         }
     }
 }

@@ -77,6 +77,8 @@ public final class Gateway: Sendable {
     let access: AccessRules
     let server: Server
     let endpoint: MCPHTTPEndpoint
+    /// `/sse` and `/messages`, for 2024-11-05 clients of the HTTP+SSE transport.
+    let sseEndpoint: SSEEndpoint
     let audit: AuditTrail?
     let metrics: GatewayMetrics
 
@@ -109,6 +111,7 @@ public final class Gateway: Sendable {
             catalog: catalog
         )
         endpoint = MCPHTTPEndpoint(server: server, options: options.endpoint)
+        sseEndpoint = SSEEndpoint(server: server, options: options.endpoint)
     }
 
     static func access(_ settings: GatewaySettings?, endpointPath: String) throws(GatewayProblem) -> GatewayAccess {
@@ -180,14 +183,13 @@ public final class Gateway: Sendable {
                 return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition())))
             }
         }
-        endpoint.addRoutes(
-            to: authenticated,
-            identify: { request, context in context.caller(of: request) },
-            admit: { request, rpc, context in
-                guard let caller = context.caller(of: request) else { return nil }
-                return await Self.checkScopes(rpc, of: caller, access: rules.value, audit: audit, metrics: metrics, host: request.head.authority)
-            }
-        )
+        let identify: @Sendable (Request, GatewayRequestContext) -> (any CallerIdentity)? = { request, context in context.caller(of: request) }
+        let admit: @Sendable (Request, JSONRPCRequest, GatewayRequestContext) async -> HTTPRefusal? = { request, rpc, context in
+            guard let caller = context.caller(of: request) else { return nil }
+            return await Self.checkScopes(rpc, of: caller, access: rules.value, audit: audit, metrics: metrics, host: request.head.authority)
+        }
+        endpoint.addRoutes(to: authenticated, identify: identify, admit: admit)
+        sseEndpoint.addRoutes(to: authenticated, identify: identify, admit: admit)
 
         let port = options.port
         let application = Application(
@@ -279,8 +281,8 @@ public final class Gateway: Sendable {
         )
     }
 
-    /// How many legacy sessions are open.
-    public var sessionCount: Int { endpoint.sessionCount }
+    /// How many legacy sessions are open (Streamable HTTP and HTTP+SSE).
+    public var sessionCount: Int { endpoint.sessionCount + sseEndpoint.sessionCount }
 }
 
 /// Tells the gateway's clients when the hub's catalog changes, and applies reloaded keys and

@@ -1,6 +1,7 @@
 """The official Python SDK client (mcp 2.x) through `switchboard serve`, for the gateway tests.
 
-usage: gateway_client.py --era modern|legacy URL   (the API key in $GATEWAY_KEY)
+usage: gateway_client.py --era modern|legacy URL   (the API key in $GATEWAY_KEY; a URL ending
+       in /sse uses the 2024-11-05 HTTP+SSE transport)
        gateway_client.py --era legacy --stdio COMMAND [ARG...]   (`switchboard serve --stdio ...`)
 
 Prints one JSON object: the negotiated version and, per check, its observed value or an
@@ -16,6 +17,7 @@ import anyio
 from checks import check, start, tool_names
 import httpx2
 from mcp import ClientSession
+from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -28,6 +30,12 @@ async def open_session(stack, url, era, key, report, command=None):
         await start(session, era, report)
         return session
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    if url.endswith("/sse"):
+        # The 2024-11-05 HTTP+SSE transport: GET /sse, POST where its endpoint event says.
+        read, write = await stack.enter_async_context(sse_client(url, headers=headers, timeout=30))
+        session = await stack.enter_async_context(ClientSession(read, write))
+        await start(session, era, report)
+        return session
     client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30))
     read, write, *_ = await stack.enter_async_context(streamable_http_client(url, http_client=client))
     session = await stack.enter_async_context(ClientSession(read, write))
