@@ -53,6 +53,21 @@ public final class MCPHTTPEndpoint: Sendable {
     /// How many legacy sessions are open.
     public var sessionCount: Int { sessions.withLock { $0.count } }
 
+    /// Answers one request to the endpoint (POST, GET or DELETE), for a router that finds the
+    /// endpoint itself (one route for many endpoints); `caller` and `admit` as for ``addRoutes(to:identify:admit:)``.
+    public func respond(
+        to request: Request,
+        caller: (any CallerIdentity)?,
+        admit: (JSONRPCRequest) async -> HTTPRefusal? = { _ in nil }
+    ) async throws -> Response {
+        switch request.method {
+        case .post: try await post(request, caller: caller, admit: admit)
+        case .get: get(request, caller: caller)
+        case .delete: delete(request, caller: caller)
+        default: Response(status: .methodNotAllowed)
+        }
+    }
+
     // MARK: - POST
 
     func post(

@@ -39,6 +39,14 @@ extension SwitchboardConfiguration {
                 roles[name] = ["allow": patterns(role.allow), "deny": patterns(role.deny)]
             }
             var object: JSONObject = ["apiKeys": .array(keys), "roles": .object(roles)]
+            if !gateway.virtualServers.isEmpty {
+                var virtual = JSONObject()
+                for name in gateway.virtualServers.keys.sorted() {
+                    guard let subset = gateway.virtualServers[name] else { continue }
+                    virtual[name] = ["allow": patterns(subset.allow), "deny": patterns(subset.deny)]
+                }
+                object["virtualServers"] = .object(virtual)
+            }
             if let anonymous = gateway.anonymousRoles { object["anonymous"] = ["roles": .array(anonymous.map(JSONValue.string))] }
             if let jwt = gateway.jwt {
                 func strings(_ list: [String]) -> JSONValue { .array(list.map(JSONValue.string)) }

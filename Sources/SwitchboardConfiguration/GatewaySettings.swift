@@ -133,6 +133,9 @@ public struct GatewaySettings: Sendable, Hashable {
     public var anonymousRoles: [String]?
     /// Bearer tokens signed by an authorization server; nil accepts API keys only.
     public var jwt: JWTSetting?
+    /// `"virtualServers"`: named subsets of the catalog (globs, as a role's), each served at
+    /// `/mcp/<name>` with the caller's roles applied on top.
+    public var virtualServers: [String: RoleSetting] = [:]
     public var failedAuthentication: FailureLimit
 
     public init(
@@ -150,7 +153,7 @@ public struct GatewaySettings: Sendable, Hashable {
     }
 
     /// The keys `"gateway"` may have.
-    static let keys: Set<String> = ["apiKeys", "roles", "anonymous", "jwt", "failedAuthentication"]
+    static let keys: Set<String> = ["apiKeys", "roles", "anonymous", "jwt", "failedAuthentication", "virtualServers"]
     static let jwtKeys: Set<String> = ["issuer", "audience", "jwks", "rolesClaim", "leewaySeconds", "resource", "scopes"]
     static let scopeKeys: Set<String> = ["required", "tools", "resources", "prompts"]
     static let failureLimitKeys: Set<String> = ["limit", "windowSeconds"]

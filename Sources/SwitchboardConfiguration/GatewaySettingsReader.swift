@@ -26,6 +26,17 @@ extension ConfigurationReader {
                 context.error(pointer + "/anonymous", "\"gateway.anonymous\" needs \"roles\": the roles a caller without credentials gets")
             }
         }
+        if let value = object["virtualServers"] {
+            let at = pointer + "/virtualServers"
+            settings.virtualServers = readRoles(value, at: at, &context, kind: "virtual server", owner: "\"gateway.virtualServers\"")
+            for name in settings.virtualServers.keys where !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            {
+                context.error(
+                    at + "/" + JSONPointer.escape(name),
+                    "the virtual server \"\(name)\" is served at /mcp/<name>: use letters, digits, - and _ only"
+                )
+            }
+        }
         if let value = object["jwt"] { settings.jwt = readJWT(value, at: pointer + "/jwt", file: secrets.file, &context) }
         if let value = object["failedAuthentication"],
             let limit = context.group(
@@ -167,17 +178,23 @@ extension ConfigurationReader {
     }
 
     /// `"roles"`: each an object of `"tools"`, `"resources"`, `"prompts"` globs and `"deny"`.
-    static func readRoles(_ value: JSONValue, at pointer: String, _ context: inout Context) -> [String: GatewaySettings.RoleSetting] {
+    static func readRoles(
+        _ value: JSONValue,
+        at pointer: String,
+        _ context: inout Context,
+        kind: String = "role",
+        owner: String = "\"gateway.roles\""
+    ) -> [String: GatewaySettings.RoleSetting] {
         guard case .object(let object) = value else {
-            context.error(pointer, "\"gateway.roles\" must be an object of roles by name, not \(value.typeName)")
+            context.error(pointer, "\(owner) must be an object of \(kind)s by name, not \(value.typeName)")
             return [:]
         }
         var roles: [String: GatewaySettings.RoleSetting] = [:]
         for (name, definition) in object {
             let at = pointer + "/" + JSONPointer.escape(name)
-            let what = "the role \"\(name)\""
+            let what = "the \(kind) \"\(name)\""
             guard !name.isEmpty else {
-                context.error(at, "a role needs a non-empty name")
+                context.error(at, "a \(kind) needs a non-empty name")
                 continue
             }
             guard let entry = context.group(definition, at: at, what, known: GatewaySettings.roleKeys, expected: "an object") else { continue }

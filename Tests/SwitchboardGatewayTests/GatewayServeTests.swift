@@ -19,11 +19,16 @@ struct GatewayPeer {
     let alice = APIKey.generate()
     let bob = APIKey.generate()
 
-    func configuration(extraKey: APIKey? = nil) -> String {
+    /// The virtual servers every test gateway has.
+    static let virtualServers = #"""
+        "virtualServers": {"math": {"tools": ["demo__add", "demo__echo", "demo__increment"]}, "greetings": {"resources": ["demo://greeting/*"]}},
+        """#
+
+    func configuration(extraKey: APIKey? = nil, virtualServers: String = GatewayPeer.virtualServers) -> String {
         let extra = extraKey.map { #", {"name": "carol", "key": {"sha256": "\#($0.digest)"}, "roles": ["reader"]}"# } ?? ""
         return """
             {"mcpServers": {"demo": {"command": "\(Peers.switchboard)", "args": ["demo-server"]}},
-             "gateway": {
+             "gateway": {\(virtualServers)
                "apiKeys": [{"name": "alice", "key": {"sha256": "\(alice.digest)"}, "roles": ["admin"]},
                            {"name": "bob", "key": {"sha256": "\(bob.digest)"}, "roles": ["reader"]}\(extra)],
                "roles": {"admin": {"tools": ["*"], "resources": ["*"], "prompts": ["*"]},
@@ -189,6 +194,44 @@ struct GatewayServeTests {
             while !received.contains("\n\n"), let chunk = try await events.next() { received += String(buffer: chunk) }
             #expect(received.contains(#""protocolVersion":"2024-11-05""#) && received.contains("switchboard-gateway"), "\(received)")
             #expect(try await post(base + "/messages?sessionId=nonesuch", key: gateway.alice, initialize).status == 404)
+        }
+    }
+
+    @Test("virtual servers: /mcp/<name> serves its subset, the caller's roles on top, in both eras; they come and go with the file")
+    func virtualServers() async throws {
+        let gateway = GatewayPeer()
+        try await gateway.run { url, file in
+            for version in [nil, ProtocolVersion.v2025_11_25] {
+                let adminTools = try await GatewayPeer.session(url + "/math", key: gateway.alice, version: version) { session in
+                    #expect(session.serverInfo?.name == "switchboard-gateway/math")
+                    let names = try await session.allTools().map(\.name).sorted()
+                    #expect(try await session.allResources().isEmpty, "math has no resources")
+                    _ = try await session.callTool("demo__add", arguments: ["a": 1, "b": 1])
+                    let error = await #expect(throws: MCPError.self) {
+                        try await session.callTool("demo__fail", arguments: [:], options: RequestOptions(validateArguments: false))
+                    }
+                    #expect(error?.rpcError?.message.contains("no tool \"demo__fail\" is available to alice") == true, "\(String(describing: error))")
+                    return names
+                }
+                #expect(adminTools == ["demo__add", "demo__echo", "demo__increment"])
+                // bob's role denies increment: the subset does not give it back.
+                let readerTools = try await GatewayPeer.session(url + "/math", key: gateway.bob, version: version) { session in
+                    try await session.allTools().map(\.name).sorted()
+                }
+                #expect(readerTools == ["demo__add", "demo__echo"])
+            }
+            let greetings = try await GatewayPeer.session(url + "/greetings", key: gateway.bob) { session in
+                (try await session.allTools().count, try await session.readResource("demo://greeting/Virtual").contents.first?.text)
+            }
+            #expect(greetings.0 == 0 && greetings.1 == "Hello, Virtual!")
+            let discover = #"{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}"#
+            #expect(try await post(url + "/nonesuch", key: gateway.alice, discover).status == 404)
+            #expect(try await post(url + "/math", key: nil, discover).status == 401, "a virtual server needs a key like the rest")
+
+            let counter = #""virtualServers": {"counter": {"tools": ["demo__increment"]}},"#
+            try gateway.configuration(virtualServers: counter).write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try await post(url + "/counter", key: gateway.alice, discover).status == 200 })
+            #expect(try await post(url + "/math", key: gateway.alice, discover).status == 404, "removed from the file")
         }
     }
 

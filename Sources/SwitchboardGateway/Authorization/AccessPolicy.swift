@@ -19,6 +19,8 @@ public struct AccessPolicy: Sendable, Hashable {
     public struct Grant: Sendable, Hashable {
         var allowed: [Item: [String]]
         var denied: [Item: [String]]
+        /// Further grants an item must also pass (a virtual server's subset).
+        var limits: [Grant] = []
 
         /// Everything, for a gateway that runs without a `"gateway"` section (on loopback only).
         public static let everything = Grant(allowed: [.tool: ["*"], .resource: ["*"], .prompt: ["*"]], denied: [:])
@@ -29,7 +31,26 @@ public struct AccessPolicy: Sendable, Hashable {
         /// Whether the item of that kind named `name` is visible and usable.
         public func permits(_ item: Item, _ name: String) -> Bool {
             if denied[item, default: []].contains(where: { Glob.matches($0, name) }) { return false }
-            return allowed[item, default: []].contains { Glob.matches($0, name) }
+            guard allowed[item, default: []].contains(where: { Glob.matches($0, name) }) else { return false }
+            return limits.allSatisfy { $0.permits(item, name) }
+        }
+
+        /// What this grant and `other` both permit.
+        public func narrowed(to other: Grant) -> Grant {
+            var narrowed = self
+            narrowed.limits.append(other)
+            return narrowed
+        }
+
+        /// What one role's (or a virtual server's) patterns permit.
+        public init(_ setting: GatewaySettings.RoleSetting) {
+            allowed = [.tool: setting.allow.tools, .resource: setting.allow.resources, .prompt: setting.allow.prompts]
+            denied = [.tool: setting.deny.tools, .resource: setting.deny.resources, .prompt: setting.deny.prompts]
+        }
+
+        init(allowed: [Item: [String]], denied: [Item: [String]]) {
+            self.allowed = allowed
+            self.denied = denied
         }
     }
 

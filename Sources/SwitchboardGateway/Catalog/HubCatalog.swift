@@ -19,6 +19,8 @@ public struct HubCatalog: CatalogProvider {
     let access: @Sendable () -> GatewayAccess
     let audit: AuditTrail?
     let metrics: GatewayMetrics?
+    /// A virtual server's subset of the catalog, applied on top of every caller's grant.
+    let subset: AccessPolicy.Grant?
 
     /// - Parameters:
     ///   - access: the access rules in force (they change when the file is reloaded).
@@ -28,11 +30,13 @@ public struct HubCatalog: CatalogProvider {
         hub: Hub,
         audit: AuditTrail? = nil,
         metrics: GatewayMetrics? = nil,
+        subset: AccessPolicy.Grant? = nil,
         access: @escaping @Sendable () -> GatewayAccess
     ) {
         self.hub = hub
         self.audit = audit
         self.metrics = metrics
+        self.subset = subset
         self.access = access
     }
 
@@ -89,8 +93,8 @@ public struct HubCatalog: CatalogProvider {
     /// layer refuses the rest); one without a principal is a wiring mistake, refused.
     func grant(_ context: RequestContext) throws(ServerError) -> (Principal, AccessPolicy.Grant) {
         let caller = try caller(context)
-        if caller.principal.method == .local { return (caller.principal, .everything) }
-        return (caller.principal, access().policy.grant(for: caller.principal.roles))
+        let grant = caller.principal.method == .local ? .everything : access().policy.grant(for: caller.principal.roles)
+        return (caller.principal, subset.map { grant.narrowed(to: $0) } ?? grant)
     }
 
     func caller(_ context: RequestContext) throws(ServerError) -> GatewayCaller {

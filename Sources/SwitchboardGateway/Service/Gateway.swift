@@ -79,6 +79,8 @@ public final class Gateway: Sendable {
     let endpoint: MCPHTTPEndpoint
     /// `/sse` and `/messages`, for 2024-11-05 clients of the HTTP+SSE transport.
     let sseEndpoint: SSEEndpoint
+    /// `/mcp/<name>`: the configuration's virtual servers.
+    let virtualServers: VirtualServers
     let audit: AuditTrail?
     let metrics: GatewayMetrics
 
@@ -103,14 +105,25 @@ public final class Gateway: Sendable {
         self.metrics = metrics
         let audit = options.auditLog.map { AuditTrail(log: $0, logger: options.logger, metrics: metrics) }
         self.audit = audit
-        let catalog = HubCatalog(hub: hub, audit: audit, metrics: metrics) { rules.value }
-        server = Server(
-            info: Implementation(name: "switchboard-gateway", version: switchboardVersion),
-            instructions: "Tools, resources and prompts of several MCP servers; names are qualified as server\(hub.configuration.separator)name.",
-            options: Server.Options(pageSize: options.pageSize),
-            catalog: catalog
-        )
+        let pageSize = options.pageSize
+        @Sendable func makeServer(_ name: String, subset: AccessPolicy.Grant?) -> Server {
+            Server(
+                info: Implementation(name: name, version: switchboardVersion),
+                instructions: "Tools, resources and prompts of several MCP servers; names are qualified as server\(hub.configuration.separator)name.",
+                options: Server.Options(pageSize: pageSize),
+                catalog: HubCatalog(hub: hub, audit: audit, metrics: metrics, subset: subset) { rules.value }
+            )
+        }
+        server = makeServer("switchboard-gateway", subset: nil)
         endpoint = MCPHTTPEndpoint(server: server, options: options.endpoint)
+        let endpointOptions = options.endpoint
+        virtualServers = VirtualServers { name, subset in
+            let server = makeServer("switchboard-gateway/\(name)", subset: AccessPolicy.Grant(subset))
+            var options = endpointOptions
+            options.path = endpointOptions.path + "/" + name
+            return VirtualServers.Entry(subset: subset, server: server, endpoint: MCPHTTPEndpoint(server: server, options: options))
+        }
+        virtualServers.update(settings?.virtualServers ?? [:])
         sseEndpoint = SSEEndpoint(server: server, options: options.endpoint)
     }
 
@@ -190,6 +203,17 @@ public final class Gateway: Sendable {
         }
         endpoint.addRoutes(to: authenticated, identify: identify, admit: admit)
         sseEndpoint.addRoutes(to: authenticated, identify: identify, admit: admit)
+        // Virtual servers come and go with the file, so one route finds them by name.
+        let virtualServers = self.virtualServers
+        let virtualPath = RouterPath(options.endpoint.path + "/:virtual")
+        for method in [HTTPRequest.Method.post, .get, .delete] {
+            authenticated.on(virtualPath, method: method) { request, context in
+                guard let name = context.parameters.get("virtual"), let endpoint = virtualServers.endpoint(name) else {
+                    return Response(status: .notFound)
+                }
+                return try await endpoint.respond(to: request, caller: identify(request, context)) { rpc in await admit(request, rpc, context) }
+            }
+        }
 
         let port = options.port
         let application = Application(
@@ -213,7 +237,15 @@ public final class Gateway: Sendable {
 
     /// Tells clients when the catalog changes, and applies reloaded access rules.
     var changeForwarder: ChangeForwarder {
-        ChangeForwarder(hub: hub, server: server, access: access, host: options.host, endpointPath: options.endpoint.path, logger: options.logger)
+        ChangeForwarder(
+            hub: hub,
+            server: server,
+            virtualServers: virtualServers,
+            access: access,
+            host: options.host,
+            endpointPath: options.endpoint.path,
+            logger: options.logger
+        )
     }
 
     /// Serves the same catalog over stdin and stdout to the process that started the gateway
@@ -282,7 +314,7 @@ public final class Gateway: Sendable {
     }
 
     /// How many legacy sessions are open (Streamable HTTP and HTTP+SSE).
-    public var sessionCount: Int { endpoint.sessionCount + sseEndpoint.sessionCount }
+    public var sessionCount: Int { endpoint.sessionCount + sseEndpoint.sessionCount + virtualServers.sessionCount }
 }
 
 /// Tells the gateway's clients when the hub's catalog changes, and applies reloaded keys and
@@ -290,6 +322,7 @@ public final class Gateway: Sendable {
 struct ChangeForwarder: Service {
     let hub: Hub
     let server: Server
+    let virtualServers: VirtualServers
     let access: Gateway.AccessRules
     let host: String
     let endpointPath: String
@@ -306,6 +339,7 @@ struct ChangeForwarder: Service {
                     let replacement = try Gateway.access(settings, endpointPath: endpointPath)
                     try Gateway.checkExposure(settings, host: host)
                     access.current.withLock { $0 = replacement }
+                    virtualServers.update(settings?.virtualServers ?? [:])
                 } catch {
                     logger.error("reloaded configuration's gateway section refused, the previous one stays: \(error.description)")
                 }
@@ -317,8 +351,10 @@ struct ChangeForwarder: Service {
     }
 
     func announceAll() {
-        server.announce(.toolsListChanged)
-        server.announce(.promptsListChanged)
-        server.announce(.resourcesListChanged)
+        for server in [server] + virtualServers.servers {
+            server.announce(.toolsListChanged)
+            server.announce(.promptsListChanged)
+            server.announce(.resourcesListChanged)
+        }
     }
 }
