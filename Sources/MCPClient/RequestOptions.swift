@@ -32,6 +32,9 @@ public struct RequestOptions: Sendable {
     public var bypassCache: Bool
     /// Collects what each interceptor did during the call (for `call --trace`).
     public var timeline: CallTimeline?
+    /// Send the request straight to the server, past every interceptor (no cache, retry or
+    /// breaker): what a health check needs, which asks about the server and not the chain.
+    public var bypassInterceptors = false
 
     public init(
         timeout: Duration? = nil,

@@ -125,6 +125,70 @@ public struct GatewaySettings: Sendable, Hashable {
         }
     }
 
+    /// `"alerts"`: the built-in rules and where their alerts are delivered.
+    public struct AlertSettings: Sendable, Hashable {
+        /// `"upstreamDown"`: a server that cannot take calls for `forSeconds`.
+        public struct UpstreamDown: Sendable, Hashable {
+            public var forSeconds: Double
+
+            public init(forSeconds: Double = 30) {
+                self.forSeconds = forSeconds
+            }
+        }
+
+        /// `"authenticationFailureBurst"`: `count` bad credentials within `windowSeconds`.
+        public struct Burst: Sendable, Hashable {
+            public var count: Int
+            public var windowSeconds: Double
+
+            public init(count: Int = 20, windowSeconds: Double = 60) {
+                self.count = count
+                self.windowSeconds = windowSeconds
+            }
+        }
+
+        /// One `"webhooks"` entry.
+        public struct Webhook: Sendable, Hashable {
+            public enum Format: String, Sendable, Hashable, CaseIterable {
+                /// Switchboard's JSON, HMAC-signed when a secret is set.
+                case json
+                /// Alertmanager's API v2 (`POST /api/v2/alerts`).
+                case alertmanager
+                /// Slack-compatible `{"text": ...}`.
+                case slack
+            }
+
+            public var url: String
+            public var format: Format
+            /// The HMAC-SHA256 key of `X-Switchboard-Signature` (json); nil signs nothing.
+            public var secret: String?
+
+            public init(url: String, format: Format = .json, secret: String? = nil) {
+                self.url = url
+                self.format = format
+                self.secret = secret
+            }
+        }
+
+        /// Each rule; nil (or `false` in the file) turns it off.
+        public var upstreamDown: UpstreamDown?
+        public var auditFailing: Bool
+        public var authenticationFailures: Burst?
+        public var webhooks: [Webhook]
+
+        public init(
+            upstreamDown: UpstreamDown? = UpstreamDown(),
+            auditFailing: Bool = true,
+            authenticationFailures: Burst? = Burst(),
+            webhooks: [Webhook] = []
+        ) {
+            self.upstreamDown = upstreamDown
+            self.auditFailing = auditFailing
+            self.authenticationFailures = authenticationFailures
+            self.webhooks = webhooks
+        }
+    }
+
     public var apiKeys: [APIKeySetting]
     /// `"roles"`, by name.
     public var roles: [String: RoleSetting]
@@ -136,6 +200,7 @@ public struct GatewaySettings: Sendable, Hashable {
     /// `"virtualServers"`: named subsets of the catalog (globs, as a role's), each served at
     /// `/mcp/<name>` with the caller's roles applied on top.
     public var virtualServers: [String: RoleSetting] = [:]
+    public var alerts = AlertSettings()
     public var failedAuthentication: FailureLimit
 
     public init(
@@ -153,7 +218,10 @@ public struct GatewaySettings: Sendable, Hashable {
     }
 
     /// The keys `"gateway"` may have.
-    static let keys: Set<String> = ["apiKeys", "roles", "anonymous", "jwt", "failedAuthentication", "virtualServers"]
+    static let keys: Set<String> = ["apiKeys", "roles", "anonymous", "jwt", "failedAuthentication", "virtualServers", "alerts"]
+    static let alertKeys: Set<String> = ["rules", "webhooks"]
+    static let alertRuleKeys: Set<String> = ["upstreamDown", "auditFailing", "authenticationFailureBurst"]
+    static let webhookKeys: Set<String> = ["url", "format", "secret"]
     static let jwtKeys: Set<String> = ["issuer", "audience", "jwks", "rolesClaim", "leewaySeconds", "resource", "scopes"]
     static let scopeKeys: Set<String> = ["required", "tools", "resources", "prompts"]
     static let failureLimitKeys: Set<String> = ["limit", "windowSeconds"]

@@ -37,6 +37,7 @@ extension ConfigurationReader {
                 )
             }
         }
+        if let value = object["alerts"] { settings.alerts = readAlerts(value, at: pointer + "/alerts", secrets: secrets, &context) }
         if let value = object["jwt"] { settings.jwt = readJWT(value, at: pointer + "/jwt", file: secrets.file, &context) }
         if let value = object["failedAuthentication"],
             let limit = context.group(
@@ -122,6 +123,104 @@ extension ConfigurationReader {
         if let value = object["scopes"] { setting.scopes = readScopes(value, at: pointer + "/scopes", &context) }
         guard issuer != nil, audience != nil, keys != nil else { return nil }
         return setting
+    }
+
+    /// `"alerts"`: `"rules"` (each an object of its settings, `true` for the defaults, or
+    /// `false` to turn it off) and `"webhooks"`.
+    static func readAlerts(_ value: JSONValue, at pointer: String, secrets: SecretReader, _ context: inout Context) -> GatewaySettings.AlertSettings {
+        var alerts = GatewaySettings.AlertSettings()
+        guard let object = context.group(value, at: pointer, "\"gateway.alerts\"", known: GatewaySettings.alertKeys, expected: "an object")
+        else { return alerts }
+        if let rulesValue = object["rules"],
+            let rules = context.group(
+                rulesValue,
+                at: pointer + "/rules",
+                "\"gateway.alerts.rules\"",
+                known: GatewaySettings.alertRuleKeys,
+                expected: "an object"
+            )
+        {
+            /// How the file sets one rule.
+            enum Rule {
+                case absent, off
+                case on(JSONObject)
+            }
+            func rule(_ name: String, known: Set<String>) -> Rule {
+                guard let value = rules[name] else { return .absent }
+                if case .bool(let on) = value { return on ? .on([:]) : .off }
+                let settings = context.group(
+                    value,
+                    at: pointer + "/rules/" + name,
+                    "the alert rule \"\(name)\"",
+                    known: known,
+                    expected: "an object, true or false"
+                )
+                return settings.map(Rule.on) ?? .absent
+            }
+            switch rule("upstreamDown", known: ["forSeconds"]) {
+            case .absent: break
+            case .off: alerts.upstreamDown = nil
+            case .on(let settings):
+                if let seconds = settings["forSeconds"],
+                    let number = context.number(seconds, at: pointer + "/rules/upstreamDown/forSeconds", "\"forSeconds\"", in: 0...86_400)
+                {
+                    alerts.upstreamDown = .init(forSeconds: number)
+                }
+            }
+            if case .off = rule("auditFailing", known: []) { alerts.auditFailing = false }
+            switch rule("authenticationFailureBurst", known: ["count", "windowSeconds"]) {
+            case .absent: break
+            case .off: alerts.authenticationFailures = nil
+            case .on(let settings):
+                var burst = GatewaySettings.AlertSettings.Burst()
+                let at = pointer + "/rules/authenticationFailureBurst"
+                if let value = settings["count"], let count = context.int(value, at: at + "/count", "\"count\"", in: 1...1_000_000) {
+                    burst.count = count
+                }
+                if let value = settings["windowSeconds"],
+                    let seconds = context.number(value, at: at + "/windowSeconds", "\"windowSeconds\"", in: 1...86_400)
+                {
+                    burst.windowSeconds = seconds
+                }
+                alerts.authenticationFailures = burst
+            }
+        }
+        if let hooksValue = object["webhooks"] {
+            for (index, item) in (context.array(hooksValue, at: pointer + "/webhooks", "\"gateway.alerts.webhooks\"") ?? []).enumerated() {
+                let at = pointer + "/webhooks/\(index)"
+                let what = "\"gateway.alerts.webhooks\" item \(index)"
+                guard let entry = context.group(item, at: at, what, known: GatewaySettings.webhookKeys, expected: "an object") else { continue }
+                guard let url = entry["url"].flatMap({ context.string($0, at: at + "/url", what + " \"url\"") }),
+                    url.hasPrefix("https://") || url.hasPrefix("http://")
+                else {
+                    context.error(at, what + " needs a \"url\" (http or https)")
+                    continue
+                }
+                var hook = GatewaySettings.AlertSettings.Webhook(url: url)
+                if let value = entry["format"], let name = context.string(value, at: at + "/format", what + " \"format\"") {
+                    guard let format = GatewaySettings.AlertSettings.Webhook.Format(rawValue: name) else {
+                        let known = GatewaySettings.AlertSettings.Webhook.Format.allCases.map(\.rawValue)
+                        let hint = Suggestion.closest(to: name, in: known).map { "did you mean \"\($0)\"? " } ?? ""
+                        context.error(at + "/format", "\(what): \"format\" is \"\(name)\"; \(hint)(one of \(known.joined(separator: ", ")))")
+                        continue
+                    }
+                    hook.format = format
+                }
+                if let value = entry["secret"] {
+                    guard case .object = value else {
+                        context.error(
+                            at + "/secret",
+                            "\(what): \"secret\" must be {\"env\": NAME} or {\"file\": path}; a secret is never written in the file"
+                        )
+                        continue
+                    }
+                    guard let secret = secrets.read(value, at: at + "/secret", "the webhook's secret", &context) else { continue }
+                    hook.secret = secret
+                }
+                alerts.webhooks.append(hook)
+            }
+        }
+        return alerts
     }
 
     static func isLoopbackHTTP(_ url: String) -> Bool {

@@ -51,7 +51,12 @@ extension Hub {
     /// Asks each connected replica whether it is alive: `server/discover` for a modern
     /// server, `ping` for a legacy one. An answer ends an ejection; silence counts against it.
     private func checkHealth(_ name: String, _ pool: ReplicaPool) async {
-        let options = RequestOptions(timeout: .milliseconds(Int64(pool.health.timeoutSeconds * 1000)), bypassCache: true)
+        // Past the chain: a breaker that is open, or a retry, would hide what the server itself does.
+        let options = {
+            var options = RequestOptions(timeout: .milliseconds(Int64(pool.health.timeoutSeconds * 1000)), bypassCache: true)
+            options.bypassInterceptors = true
+            return options
+        }()
         let replicas = pool.endpoints.indices.compactMap { index in pool.session(at: index).map { (index, $0) } }
         await withTaskGroup(of: Void.self) { group in
             for (index, session) in replicas {

@@ -85,6 +85,21 @@ struct GatewaySettingsTests {
         #expect(summary.contains(#""tools":{"admin__*":["admin"]}"#), "\(summary)")
     }
 
+    @Test("alerts: rules on by default, each settable or off; webhooks with their format and secret")
+    func alerts() throws {
+        #expect(try load("{}").gateway?.alerts == GatewaySettings.AlertSettings())
+        let configuration = try load(
+            #"{"alerts": {"rules": {"upstreamDown": {"forSeconds": 5}, "auditFailing": false, "authenticationFailureBurst": {"count": 3}}, "webhooks": [{"url": "https://hooks/x", "secret": {"env": "HOOK"}}, {"url": "http://am:9093", "format": "alertmanager"}]}}"#,
+            environment: ["HOOK": "hook-secret"]
+        )
+        let alerts = try #require(configuration.gateway?.alerts)
+        #expect(alerts.upstreamDown == .init(forSeconds: 5) && alerts.auditFailing == false)
+        #expect(alerts.authenticationFailures == .init(count: 3, windowSeconds: 60))
+        #expect(alerts.webhooks == [.init(url: "https://hooks/x", secret: "hook-secret"), .init(url: "http://am:9093", format: .alertmanager)])
+        let off = try load(#"{"alerts": {"rules": {"upstreamDown": false, "authenticationFailureBurst": false}}}"#).gateway?.alerts
+        #expect(off?.upstreamDown == nil && off?.authenticationFailures == nil && off?.auditFailing == true)
+    }
+
     @Test(
         "mistakes are errors that say what to write",
         arguments: [
@@ -120,6 +135,13 @@ struct GatewaySettingsTests {
             (#"{"virtualServers": {"a/b": {"tools": ["*"]}}}"#, "letters, digits, - and _ only"),
             (#"{"virtualServers": {"docs": {"tool": ["*"]}}}"#, "did you mean \"tools\""),
             (#"{"virtualServers": []}"#, "must be an object of virtual servers by name"),
+            (#"{"alerts": {"rules": {"upstreamDwn": true}}}"#, "did you mean \"upstreamDown\""),
+            (#"{"alerts": {"rules": {"upstreamDown": {"forSeconds": -1}}}}"#, "between 0 and 86400"),
+            (#"{"alerts": {"rules": {"auditFailing": 3}}}"#, "an object, true or false"),
+            (#"{"alerts": {"webhooks": [{"url": "ftp://x"}]}}"#, "needs a \"url\" (http or https)"),
+            (#"{"alerts": {"webhooks": [{"url": "https://x", "format": "slak"}]}}"#, "did you mean \"slack\"?"),
+            (#"{"alerts": {"webhooks": [{"url": "https://x", "secret": "s3cret"}]}}"#, "a secret is never written in the file"),
+            (#"{"alerts": {"webhooks": [{"url": "https://x", "secret": {"env": "UNSET_SECRET"}}]}}"#, "UNSET_SECRET, which is not set"),
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["raeder"]}], "roles": {"reader": {}}}"#, "did you mean \"reader\"?"),
             (#"{"apiKeys": [{"name": "a", "key": {"env": "ALICE_KEY"}, "roles": ["admin"]}]}"#, "\"gateway.roles\" defines none"),
             (#"{"roles": {"r": {"tools": ["ok", ""]}}}"#, "an empty pattern in \"tools\""),

@@ -34,7 +34,7 @@ extension ClientSession {
     ) async throws(MCPError) -> JSONObject {
         let request = InterceptedRequest(method: method, params: params ?? [:], options: options, headers: headers)
         let deadline = options.storedDeadline ?? ClockInstant.now + (options.timeout ?? configuration.defaultTimeout)
-        guard let chain else {
+        guard let chain, !options.bypassInterceptors else {
             return try await perform(request, deadline: deadline)
         }
         let toolName = request.toolName

@@ -5,10 +5,10 @@ import MCPWire
 public import SwitchboardAudit
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
 #endif
 
 /// What the gateway writes to its audit log, and what it does when the log cannot be written.
@@ -31,9 +31,7 @@ public final class AuditTrail: Sendable {
     }
 
     static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     /// Appends `event`; false (and the event on stderr) when it cannot be written.

@@ -1,6 +1,13 @@
 import CoreMetrics
+import SwitchboardConfiguration
 import SwitchboardHub
 import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// What the gateway itself records, through swift-metrics (the upstream calls' own metrics come
 /// from each server's interceptor chain, `switchboard_requests_total` and the rest):
@@ -92,7 +99,22 @@ public final class GatewayMetrics: Sendable {
 
     func authenticationFailed(_ reason: String) {
         counter("switchboard_gateway_authentication_failures_total", ("reason", reason)).increment()
+        // A request without credentials is where a client's sign-in starts, and unreadable
+        // keys are the authorization server's fault: neither is an attempt to guess.
+        guard reason != "missing_credentials" && reason != "keys_unavailable" else { return }
+        let now = Date().timeIntervalSince1970
+        failureTimes.withLock { $0?.record(now) }
     }
+
+    /// The latest bad credentials, for the burst alert (nil: that rule is off).
+    let failureTimes = Mutex<FailureWindow?>(nil)
+
+    func watchFailures(_ burst: GatewaySettings.AlertSettings.Burst?) {
+        failureTimes.withLock { $0 = burst.map { FailureWindow(count: $0.count, windowSeconds: $0.windowSeconds) } }
+    }
+
+    /// Bad credentials within the burst window ending `now`.
+    func recentFailures(now: Double) -> Int { failureTimes.withLock { $0?.recent(now: now) ?? 0 } }
 
     func denied(_ kind: String) {
         counter("switchboard_gateway_denials_total", ("kind", kind)).increment()
@@ -107,7 +129,7 @@ public final class GatewayMetrics: Sendable {
     func recordUpstreams(_ statuses: [ServerStatus]) {
         var ready = 0
         for status in statuses where status.phase != .disabled {
-            let up = status.phase == .ready
+            let up = AlertMonitor.isUp(status)
             if up { ready += 1 }
             gauge("switchboard_upstream_up", ("server", status.name)).record(up ? 1 : 0)
         }

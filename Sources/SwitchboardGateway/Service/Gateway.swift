@@ -81,6 +81,8 @@ public final class Gateway: Sendable {
     let sseEndpoint: SSEEndpoint
     /// `/mcp/<name>`: the configuration's virtual servers.
     let virtualServers: VirtualServers
+    /// The alert rules, their state (`GET /alerts`) and their webhooks.
+    let alerts: AlertMonitor
     let audit: AuditTrail?
     let metrics: GatewayMetrics
 
@@ -124,6 +126,13 @@ public final class Gateway: Sendable {
             return VirtualServers.Entry(subset: subset, server: server, endpoint: MCPHTTPEndpoint(server: server, options: options))
         }
         virtualServers.update(settings?.virtualServers ?? [:])
+        alerts = AlertMonitor(
+            settings: settings?.alerts ?? GatewaySettings.AlertSettings(),
+            hub: hub,
+            audit: audit,
+            metrics: metrics,
+            logger: options.logger
+        )
         sseEndpoint = SSEEndpoint(server: server, options: options.endpoint)
     }
 
@@ -187,6 +196,16 @@ public final class Gateway: Sendable {
         let authenticated = router.group()
             .add(middleware: BearerAuthenticator(audit: audit, metrics: metrics, access: { rules.value }, failures: FailureCounter()))
             .add(middleware: RequireCallerMiddleware(audit: audit, metrics: metrics) { rules.value })
+        let alerts = self.alerts
+        authenticated.get("/alerts") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: alerts.current.serializedString() + "\n"))
+            )
+        }
         if let exposition = options.metricsExposition {
             // Behind authentication: the series name principals and servers.
             authenticated.get("/metrics") { [hub] _, _ in
@@ -228,6 +247,7 @@ public final class Gateway: Sendable {
                 ServiceGroupConfiguration.ServiceConfiguration(service: application),
                 // Its end (the hub closed, or shutdown) must not cut the server's graceful drain short.
                 ServiceGroupConfiguration.ServiceConfiguration(service: forwarder, successTerminationBehavior: .ignore),
+                ServiceGroupConfiguration.ServiceConfiguration(service: alerts, successTerminationBehavior: .ignore),
             ],
             logger: Logger(label: "switchboard.gateway.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })
         )

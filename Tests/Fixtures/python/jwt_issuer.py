@@ -20,7 +20,9 @@ import hashlib
 import hmac
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from json_http import JSONHandler
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -71,20 +73,7 @@ def mint(request):
         return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the Swift HTTP client pools connections
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, document):
-        body = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(JSONHandler):
     def do_GET(self):
         if self.path == "/jwks.json":
             with LOCK:
