@@ -108,7 +108,8 @@ public struct HubCatalog: CatalogProvider {
         RequestFacts(
             caller: try caller(context),
             server: server,
-            argumentsSHA256: arguments.map(AuditEvent.digest(ofArguments:)),
+            // Serializing and hashing the arguments is for the audit record alone: no log, no work.
+            argumentsSHA256: audit == nil ? nil : arguments.map(AuditEvent.digest(ofArguments:)),
             requestID: context.requestID.description
         )
     }
